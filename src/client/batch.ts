@@ -1,0 +1,104 @@
+import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
+import type { Connection } from '../connection/connection.js';
+import { ArgumentError, type RedisError, ReplyError } from '../errors.js';
+import { argumentError, isRedisArg } from '../resp/encoder.js';
+import type { RedisArg } from '../resp/types.js';
+import type { CommandRouter } from './client.js';
+import type { CommandSpec } from './spec.js';
+
+const ignore = () => undefined;
+
+/**
+ * Commands queued on a pipeline or transaction, sent together by `exec()`. Each queued call
+ * returns its own promise (already guarded, so an unawaited failure never becomes an unhandled
+ * rejection); `exec()` resolves to one entry per command — its value or its `ReplyError`.
+ *
+ * A refused argument refuses the whole batch before anything is sent: half a pipeline on the wire
+ * would silently drop a command the caller believes was queued.
+ */
+export abstract class Batch {
+  protected readonly router: CommandRouter;
+  protected readonly options: CommandOptions | undefined;
+  protected commands: Command[] = [];
+  #refusal: RedisError | undefined;
+  #executed = false;
+
+  constructor(router: CommandRouter, options: CommandOptions | undefined) {
+    this.router = router;
+    this.options = options;
+  }
+
+  /** How many commands are queued. */
+  get length(): number {
+    return this.commands.length;
+  }
+
+  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
+    const command = this.router._command(spec, args, script, this.options);
+    command.promise.catch(ignore);
+    if (this.#executed) {
+      command.reject(
+        new ArgumentError(`${spec.name}: this ${this.kind} was already executed; create a new one`),
+      );
+      return command.promise;
+    }
+    for (let i = 0; i < args.length; i++) {
+      if (!isRedisArg(args[i])) {
+        const refusal = argumentError(spec.name, i, args[i]);
+        this.#refusal ??= refusal;
+        command.reject(refusal);
+        break;
+      }
+    }
+    this.commands.push(command);
+    return command.promise;
+  }
+
+  protected abstract get kind(): string;
+
+  /** Marks the batch executed; throws the first refusal, failing every other queued command. */
+  protected takeCommands(): Command[] {
+    if (this.#executed) throw new ArgumentError(`this ${this.kind} was already executed; create a new one`);
+    this.#executed = true;
+    const commands = this.commands;
+    this.commands = [];
+    const refusal = this.#refusal;
+    if (refusal !== undefined) {
+      for (const command of commands) {
+        command.reject(
+          new ArgumentError(
+            `${command.name}: not sent, because another command in the ${this.kind} was refused: ${refusal.message}`,
+          ),
+        );
+      }
+      throw refusal;
+    }
+    return commands;
+  }
+
+  /** Settles to the values and reply errors; rejects on the first other error (connection, timeout). */
+  protected static async collect(commands: readonly Command[]): Promise<unknown[]> {
+    const results = await Promise.all(
+      commands.map((command) => command.promise.then(undefined, (error: Error) => error)),
+    );
+    for (const result of results) {
+      if (result instanceof Error && !(result instanceof ReplyError)) throw result;
+    }
+    return results;
+  }
+}
+
+/**
+ * Sends `commands` back to back on `connection`. Scripts the server is not known to hold are
+ * loaded first, once per batch (not with every call), so EVALSHA after a flush or a restart
+ * still runs in the order queued.
+ */
+export function sendBatch(connection: Connection, commands: readonly Command[]): void {
+  for (const command of commands) {
+    const script = command.script;
+    if (script !== undefined && !connection.knownScripts.has(script.sha1)) {
+      connection.loadScript(script).catch(ignore);
+    }
+  }
+  for (const command of commands) if (!command.isDone) connection.send(command);
+}

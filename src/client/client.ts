@@ -1,0 +1,269 @@
+import { EventEmitter } from 'node:events';
+import { inspect } from 'node:util';
+import { Command, type CommandOptions, type ScriptSource } from '../connection/command.js';
+import { Connection, type ConnectionStatus } from '../connection/connection.js';
+import { AbortError } from '../errors.js';
+import type { RedisArg } from '../resp/types.js';
+import { COMMANDS } from './commands/index.js';
+import { type CallMethod, type Executor, installSurface } from './executor.js';
+import { Multi } from './multi.js';
+import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import { Pipeline } from './pipeline.js';
+import type { CommandSpec } from './spec.js';
+import type { BufferCommands, Commands } from './surface.js';
+
+/**
+ * Where commands of a surface go. A `Client` has one connection; a cluster picks one per call.
+ * Pipelines, transactions and scripting helpers talk to this, not to a concrete client.
+ */
+export interface CommandRouter extends Executor, CallMethod {
+  /** Runs a command with per-call options. */
+  _executeWith(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<unknown>;
+  /** Builds the command object for `spec` without sending it. */
+  _command(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Command;
+  /** The connection a batch of commands (a pipeline, a transaction) runs on. */
+  _connectionFor(commands: readonly Command[]): Connection;
+}
+
+export interface Client extends Commands {}
+
+/**
+ * A Redis client over one auto-pipelined connection: every command issued in the same event-loop
+ * turn is written with one syscall, replies are matched in order.
+ *
+ * ```ts
+ * const client = new Client({ url: 'redis://127.0.0.1:6379' });
+ * await client.connect();
+ * await client.set('greeting', 'hello');
+ * await client.quit();
+ * ```
+ *
+ * Events: `connect`, `ready`, `reconnecting`, `error` (only emitted when listened to, so an
+ * unobserved reconnect never crashes the process), `end`, `push` (RESP3 out-of-band frames).
+ */
+export class Client extends EventEmitter implements CommandRouter {
+  readonly #options: ResolvedClientOptions;
+  readonly #connection: Connection;
+  /** A second connection for SCRIPT KILL / FUNCTION KILL, which cannot queue behind a busy script. */
+  #control: Connection | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    super();
+    this.#options = resolveClientOptions(options);
+    this.#connection = new Connection(this.#options.connection);
+    for (const event of ['connect', 'ready', 'reconnecting', 'end', 'push'] as const) {
+      this.#connection.on(event, (...args: unknown[]) => this.emit(event, ...args));
+    }
+    this.#connection.on('error', (error: Error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
+  }
+
+  /** `idle` before `connect()`, then `connecting`, `ready`, `reconnecting`, `closing`, `closed`. */
+  get status(): ConnectionStatus {
+    return this.#connection.status;
+  }
+
+  /** The protocol in use: 3 unless RESP2 was asked for or the server has no HELLO. */
+  get resp(): 2 | 3 {
+    return this.#connection.resp;
+  }
+
+  /** Connects and runs the handshake (HELLO/AUTH/SETNAME/SELECT). Rejects if that fails. */
+  async connect(): Promise<void> {
+    await this.#connection.connect();
+  }
+
+  /** Waits for every command already sent, then closes. */
+  async quit(): Promise<void> {
+    const control = this.#control;
+    this.#control = undefined;
+    await Promise.all([this.#connection.quit(), control?.quit()]);
+  }
+
+  /** Closes at once; commands waiting for a reply fail (see `ConnectionError`). */
+  disconnect(): void {
+    this.#control?.disconnect();
+    this.#control = undefined;
+    this.#connection.disconnect();
+  }
+
+  /** A view of this client whose calls use `options` (`timeout`, `signal`, `buffers`). */
+  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
+  withOptions(options: CommandOptions): ClientView & Commands;
+  withOptions(options: CommandOptions): ClientView {
+    return new ClientView(this, { ...options });
+  }
+
+  /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */
+  pipeline(): Pipeline & Commands {
+    return new Pipeline(this, undefined) as Pipeline & Commands;
+  }
+
+  /** A MULTI/EXEC transaction; its commands run atomically when `exec()` is called. */
+  multi(): Multi & Commands {
+    return new Multi(this, undefined) as Multi & Commands;
+  }
+
+  /** A new, unconnected client with the same options (and any overrides). */
+  duplicate(overrides: ClientOptions = {}): Client {
+    const connection = this.#options.connection;
+    return new Client({
+      host: connection.host,
+      port: connection.port,
+      tls: connection.tls,
+      username: connection.username,
+      password: connection.password,
+      db: connection.db,
+      resp: connection.resp,
+      name: connection.name,
+      connectTimeout: connection.connectTimeout,
+      commandTimeout: this.#options.commandTimeout,
+      reconnect: connection.reconnect,
+      maxQueuedCommands: connection.maxQueuedCommands,
+      offlineQueue: connection.offlineQueue,
+      maxBulkLength: connection.maxBulkLength,
+      ...overrides,
+    });
+  }
+
+  /**
+   * Kills the running script (SCRIPT KILL). Sent on a side connection: this client's own
+   * connection may be queued behind the very script being killed.
+   */
+  scriptKill(): Promise<'OK'> {
+    return this.#sendOnControl(COMMANDS.scriptKill as unknown as CommandSpec) as Promise<'OK'>;
+  }
+
+  /** Kills the running function (FUNCTION KILL), on a side connection like `scriptKill`. */
+  functionKill(): Promise<'OK'> {
+    return this.#sendOnControl(COMMANDS.functionKill as unknown as CommandSpec) as Promise<'OK'>;
+  }
+
+  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
+    const command = this._command(spec, args, script, undefined);
+    this.#connection.send(command);
+    return command.promise;
+  }
+
+  _executeWith(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
+    const command = this._command(spec, args, script, options);
+    if (!command.isDone) this.#connection.send(command);
+    return command.promise;
+  }
+
+  _command(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Command {
+    const command = new Command(spec.name, spec.encodedName, args, spec.reply);
+    command.retryable = spec.readOnly;
+    command.script = script;
+    const timeout = options?.timeout ?? this.#options.commandTimeout;
+    if (timeout > 0) command.deadline = performance.now() + timeout;
+    if (options !== undefined) {
+      command.buffers = spec.buffers || options.buffers === true;
+      const signal = options.signal;
+      if (signal !== undefined) {
+        if (signal.aborted) command.reject(new AbortError(false, { cause: signal.reason }));
+        else command.watchSignal(signal, () => this.#connection.abort(command));
+      }
+    } else {
+      command.buffers = spec.buffers;
+    }
+    return command;
+  }
+
+  _connectionFor(): Connection {
+    return this.#connection;
+  }
+
+  async #sendOnControl(spec: CommandSpec): Promise<unknown> {
+    if (this.#control === undefined || this.#control.status === 'closed') {
+      const control = new Connection({ ...this.#options.connection, reconnect: false, offlineQueue: true });
+      this.#control = control;
+      control.on('error', () => undefined);
+      await control.connect();
+    }
+    const command = this._command(spec, [], undefined, undefined);
+    command.retryable = false;
+    this.#control.send(command);
+    return command.promise;
+  }
+
+  /** Never shows the password or TLS keys. */
+  [inspect.custom](): string {
+    const { host, port, db, resp, tls } = this.#options.connection;
+    return `Client { ${tls ? 'rediss' : 'redis'}://${host}:${port}/${db}, resp: ${resp}, status: ${this.status} }`;
+  }
+}
+
+export interface ClientView extends Commands {}
+
+/**
+ * A client seen through per-call options: `client.withOptions({ timeout: 50 }).get('k')`.
+ * Cheap to create; holds no connection of its own.
+ */
+export class ClientView implements CommandRouter {
+  readonly #client: CommandRouter;
+  readonly #options: CommandOptions;
+
+  constructor(client: CommandRouter, options: CommandOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
+    return this.#client._executeWith(spec, args, script, this.#options);
+  }
+
+  _executeWith(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
+    return this.#client._executeWith(spec, args, script, { ...this.#options, ...options });
+  }
+
+  _command(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Command {
+    return this.#client._command(spec, args, script, { ...this.#options, ...options });
+  }
+
+  _connectionFor(commands: readonly Command[]): Connection {
+    return this.#client._connectionFor(commands);
+  }
+
+  pipeline(): Pipeline & Commands {
+    return new Pipeline(this.#client, this.#options) as Pipeline & Commands;
+  }
+
+  multi(): Multi & Commands {
+    return new Multi(this.#client, this.#options) as Multi & Commands;
+  }
+}
+
+installSurface(Client.prototype);
+installSurface(ClientView.prototype);

@@ -1,0 +1,309 @@
+import { ArgumentError } from '../../errors.js';
+import { describe, isRedisArg } from '../../resp/encoder.js';
+import type { RedisArg, RespValue } from '../../resp/types.js';
+import { asArray, asObject } from '../replies.js';
+import { command, NO_KEYS } from '../spec.js';
+
+/**
+ * Scripting and Redis Functions commands. Their methods on clients (with generic reply types and
+ * `scriptExists` taking one sha or many) are in `client/scripting-methods.ts`; this file is their
+ * single description: names, key positions (KEYS come after a count) and reply shapes.
+ */
+
+/** EVAL-family key positions: `script numkeys key... arg...`. */
+const SCRIPT_KEYS = { kind: 'numkeys', index: 1 } as const;
+
+/** Builds `target numkeys keys... args...`, naming the offending key or argument. */
+export function scriptCallArgs(
+  commandName: string,
+  target: RedisArg,
+  keys: readonly RedisArg[] | undefined,
+  args: readonly RedisArg[] | undefined,
+): RedisArg[] {
+  const keyList = keys ?? [];
+  const argList = args ?? [];
+  if (!Array.isArray(keyList))
+    throw new ArgumentError(`${commandName}: keys must be an array, got ${describe(keys)}`);
+  if (!Array.isArray(argList))
+    throw new ArgumentError(`${commandName}: args must be an array, got ${describe(args)}`);
+  const out: RedisArg[] = [target, keyList.length];
+  for (let i = 0; i < keyList.length; i++) {
+    const key = keyList[i];
+    if (!isRedisArg(key)) {
+      throw new ArgumentError(
+        `${commandName}: keys[${i}] is ${describe(key)}; expected a string, Buffer, number or bigint`,
+      );
+    }
+    out.push(key);
+  }
+  for (let i = 0; i < argList.length; i++) {
+    const arg = argList[i];
+    if (!isRedisArg(arg)) {
+      throw new ArgumentError(
+        `${commandName}: args[${i}] is ${describe(arg)}; expected a string, Buffer, number or bigint`,
+      );
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/** Refuses anything that is not 40 hex digits before it reaches the server. */
+export function checkSha1(commandName: string, sha1: unknown): string {
+  if (typeof sha1 !== 'string' || sha1.length !== 40 || !isHex(sha1)) {
+    const shown = typeof sha1 === 'string' ? `"${sha1.slice(0, 48)}"` : describe(sha1);
+    throw new ArgumentError(`${commandName}: ${shown} is not a SHA1 digest (40 hexadecimal digits)`);
+  }
+  return sha1.toLowerCase();
+}
+
+function isHex(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+function checkScriptBody(commandName: string, lua: unknown): string | Buffer {
+  if (typeof lua !== 'string' && !Buffer.isBuffer(lua)) {
+    throw new ArgumentError(`${commandName}: the script must be a string or Buffer, got ${describe(lua)}`);
+  }
+  return lua;
+}
+
+/** One function as FUNCTION LIST describes it. */
+export interface FunctionInfo {
+  name: string;
+  description: string | null;
+  /** Flags as the server reports them (`no-writes`, `allow-oom`, `allow-stale`, `no-cluster`, ...). */
+  flags: string[];
+}
+
+/** One library as FUNCTION LIST describes it (same shape on RESP2 and RESP3). */
+export interface FunctionLibraryInfo {
+  libraryName: string;
+  engine: string;
+  functions: FunctionInfo[];
+  /** Present when listed `withCode`. */
+  libraryCode?: string;
+}
+
+/** FUNCTION STATS, shaped. `runningScript` is what runs now, if anything. */
+export interface FunctionStats {
+  runningScript: { name: string; command: string[]; durationMs: number } | null;
+  engines: Record<string, { librariesCount: number; functionsCount: number }>;
+}
+
+export type FunctionRestorePolicy = 'FLUSH' | 'APPEND' | 'REPLACE';
+
+function toLibraryInfo(raw: RespValue): FunctionLibraryInfo {
+  const fields = asObject<RespValue>(raw);
+  const library: FunctionLibraryInfo = {
+    libraryName: String(fields.library_name),
+    engine: String(fields.engine),
+    functions: asArray<RespValue>(fields.functions ?? []).map((entry) => {
+      const fn = asObject<RespValue>(entry);
+      return {
+        name: String(fn.name),
+        description: fn.description === null || fn.description === undefined ? null : String(fn.description),
+        flags: asArray<RespValue>(fn.flags ?? []).map(String),
+      };
+    }),
+  };
+  if (fields.library_code !== undefined) library.libraryCode = String(fields.library_code);
+  return library;
+}
+
+function toFunctionStats(raw: RespValue): FunctionStats {
+  const fields = asObject<RespValue>(raw);
+  const running = fields.running_script;
+  const stats: FunctionStats = { runningScript: null, engines: {} };
+  if (running !== null && running !== undefined) {
+    const script = asObject<RespValue>(running);
+    stats.runningScript = {
+      name: String(script.name),
+      command: asArray<RespValue>(script.command ?? []).map(String),
+      durationMs: Number(script.duration_ms),
+    };
+  }
+  for (const [engine, info] of Object.entries(asObject<RespValue>(fields.engines ?? []))) {
+    const counts = asObject<RespValue>(info);
+    stats.engines[engine] = {
+      librariesCount: Number(counts.libraries_count),
+      functionsCount: Number(counts.functions_count),
+    };
+  }
+  return stats;
+}
+
+function flushMode(commandName: string, mode: unknown): RedisArg[] {
+  if (mode === undefined) return [];
+  if (mode !== 'SYNC' && mode !== 'ASYNC') {
+    throw new ArgumentError(`${commandName}: mode must be 'SYNC' or 'ASYNC', got ${describe(mode)}`);
+  }
+  return [mode];
+}
+
+export const scriptingCommands = {
+  /** https://redis.io/commands/eval/ */
+  eval: command({
+    name: 'EVAL',
+    keys: SCRIPT_KEYS,
+    args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('EVAL', checkScriptBody('EVAL', lua), keys, args),
+  }),
+  /** https://redis.io/commands/eval_ro/ */
+  evalRo: command({
+    name: 'EVAL_RO',
+    keys: SCRIPT_KEYS,
+    readOnly: true,
+    args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('EVAL_RO', checkScriptBody('EVAL_RO', lua), keys, args),
+  }),
+  /** https://redis.io/commands/evalsha/ */
+  evalsha: command({
+    name: 'EVALSHA',
+    keys: SCRIPT_KEYS,
+    args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('EVALSHA', checkSha1('EVALSHA', sha1), keys, args),
+  }),
+  /** https://redis.io/commands/evalsha_ro/ */
+  evalshaRo: command({
+    name: 'EVALSHA_RO',
+    keys: SCRIPT_KEYS,
+    readOnly: true,
+    args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('EVALSHA_RO', checkSha1('EVALSHA_RO', sha1), keys, args),
+  }),
+  /** https://redis.io/commands/fcall/ */
+  fcall: command({
+    name: 'FCALL',
+    keys: SCRIPT_KEYS,
+    args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('FCALL', checkName('FCALL', name), keys, args),
+  }),
+  /** https://redis.io/commands/fcall_ro/ */
+  fcallRo: command({
+    name: 'FCALL_RO',
+    keys: SCRIPT_KEYS,
+    readOnly: true,
+    args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
+      scriptCallArgs('FCALL_RO', checkName('FCALL_RO', name), keys, args),
+  }),
+  /** https://redis.io/commands/script-exists/ — one boolean per sha. */
+  scriptExistsMany: command({
+    name: 'SCRIPT EXISTS',
+    keys: NO_KEYS,
+    readOnly: true,
+    args: (sha1s: readonly string[]) => sha1s.map((sha) => checkSha1('SCRIPT EXISTS', sha)),
+    reply: (raw: RespValue[]): boolean[] => raw.map((value) => value === 1 || value === true),
+  }),
+  /** https://redis.io/commands/script-load/ — resolves the sha1 the server computed. */
+  scriptLoad: command({
+    name: 'SCRIPT LOAD',
+    keys: NO_KEYS,
+    args: (lua: string) => [checkScriptBody('SCRIPT LOAD', lua)],
+    reply: (raw): string => String(raw),
+  }),
+  /** https://redis.io/commands/script-flush/ */
+  scriptFlush: command({
+    name: 'SCRIPT FLUSH',
+    keys: NO_KEYS,
+    args: (mode?: 'SYNC' | 'ASYNC') => flushMode('SCRIPT FLUSH', mode),
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/script-kill/ — sent on a side connection (see Client.scriptKill). */
+  scriptKill: command({
+    name: 'SCRIPT KILL',
+    keys: NO_KEYS,
+    args: () => [],
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/function-load/ — resolves the library name. */
+  functionLoad: command({
+    name: 'FUNCTION LOAD',
+    keys: NO_KEYS,
+    args: (code: string, options?: { replace?: boolean }) => {
+      const body = checkScriptBody('FUNCTION LOAD', code);
+      return options?.replace ? ['REPLACE', body] : [body];
+    },
+    reply: (raw): string => String(raw),
+  }),
+  /** https://redis.io/commands/function-list/ — `libraryName` is a pattern to the server. */
+  functionList: command({
+    name: 'FUNCTION LIST',
+    keys: NO_KEYS,
+    readOnly: true,
+    args: (options?: { libraryName?: string; withCode?: boolean }) => {
+      const args: RedisArg[] = [];
+      if (options?.libraryName !== undefined)
+        args.push('LIBRARYNAME', checkName('FUNCTION LIST', options.libraryName));
+      if (options?.withCode) args.push('WITHCODE');
+      return args;
+    },
+    reply: (raw: RespValue[]): FunctionLibraryInfo[] => raw.map(toLibraryInfo),
+  }),
+  /** https://redis.io/commands/function-delete/ */
+  functionDelete: command({
+    name: 'FUNCTION DELETE',
+    keys: NO_KEYS,
+    args: (libraryName: string) => [checkName('FUNCTION DELETE', libraryName)],
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/function-flush/ */
+  functionFlush: command({
+    name: 'FUNCTION FLUSH',
+    keys: NO_KEYS,
+    args: (mode?: 'SYNC' | 'ASYNC') => flushMode('FUNCTION FLUSH', mode),
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/function-dump/ — a binary payload, always a Buffer. */
+  functionDump: command({
+    name: 'FUNCTION DUMP',
+    keys: NO_KEYS,
+    readOnly: true,
+    buffers: true,
+    args: () => [],
+    reply: (raw): Buffer => raw as Buffer,
+  }),
+  /** https://redis.io/commands/function-restore/ */
+  functionRestore: command({
+    name: 'FUNCTION RESTORE',
+    keys: NO_KEYS,
+    args: (dump: Buffer, policy?: FunctionRestorePolicy) => {
+      if (!Buffer.isBuffer(dump))
+        throw new ArgumentError(`FUNCTION RESTORE: the dump must be a Buffer, got ${describe(dump)}`);
+      if (policy === undefined) return [dump];
+      if (policy !== 'FLUSH' && policy !== 'APPEND' && policy !== 'REPLACE') {
+        throw new ArgumentError(
+          `FUNCTION RESTORE: policy must be 'FLUSH', 'APPEND' or 'REPLACE', got ${describe(policy)}`,
+        );
+      }
+      return [dump, policy];
+    },
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/function-kill/ — sent on a side connection (see Client.functionKill). */
+  functionKill: command({
+    name: 'FUNCTION KILL',
+    keys: NO_KEYS,
+    args: () => [],
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/function-stats/ */
+  functionStats: command({
+    name: 'FUNCTION STATS',
+    keys: NO_KEYS,
+    readOnly: true,
+    args: () => [],
+    reply: toFunctionStats,
+  }),
+};
+
+function checkName(commandName: string, name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ArgumentError(`${commandName}: the name must be a non-empty string, got ${describe(name)}`);
+  }
+  return name;
+}

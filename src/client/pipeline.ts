@@ -1,0 +1,37 @@
+import { Batch, sendBatch } from './batch.js';
+import { installSurface } from './executor.js';
+import type { Commands } from './surface.js';
+
+export interface Pipeline extends Commands {}
+
+/**
+ * Commands sent together without waiting for each other's replies. Not atomic: other clients'
+ * commands may run in between, and an error reply fails only its own command.
+ *
+ * ```ts
+ * const pipe = client.pipeline();
+ * pipe.set('a', 1);
+ * pipe.incr('a');
+ * const [ok, two] = await pipe.exec();
+ * ```
+ */
+export class Pipeline extends Batch {
+  protected get kind(): string {
+    return 'pipeline';
+  }
+
+  /** Sends every queued command; resolves to one entry per command: its value or its ReplyError. */
+  exec(): Promise<unknown[]> {
+    let commands: ReturnType<Batch['takeCommands']>;
+    try {
+      commands = this.takeCommands();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (commands.length === 0) return Promise.resolve([]);
+    sendBatch(this.router._connectionFor(commands), commands);
+    return Batch.collect(commands);
+  }
+}
+
+installSurface(Pipeline.prototype);

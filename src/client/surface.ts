@@ -1,0 +1,22 @@
+import type { CommandTable } from './commands/index.js';
+import type { CallMethod } from './executor.js';
+import type { ScriptingMethods } from './scripting-methods.js';
+import type { BufferCommandMethods, CommandMethods } from './spec.js';
+
+/** Methods whose types are written by hand in `ScriptingMethods` rather than derived. */
+type HandTyped = keyof ScriptingMethods | 'scriptExistsMany';
+
+/**
+ * The command surface shared by `Client`, `Cluster`, pipelines and transactions: every described
+ * command as a typed method, the scripting methods, and `call()`.
+ */
+export interface Commands
+  extends Omit<CommandMethods<CommandTable>, HandTyped>,
+    ScriptingMethods,
+    CallMethod {}
+
+/** The same surface with blob-string replies as Buffers (`withOptions({ buffers: true })`). */
+export interface BufferCommands
+  extends Omit<BufferCommandMethods<CommandTable>, HandTyped>,
+    ScriptingMethods,
+    CallMethod {}

@@ -1,0 +1,46 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+
+/**
+ * Decides how long to wait before reconnect attempt `attempt` (1-based) after `error`;
+ * `false` gives up, failing every queued command with `CONNECTION_CLOSED`.
+ */
+export type ReconnectStrategy = (attempt: number, error: Error) => number | false;
+
+/** Everything one connection needs, fully resolved (the client fills in defaults). */
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  tls: TlsConnectionOptions | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  db: number;
+  resp: 2 | 3;
+  name: string | undefined;
+  /** Milliseconds for TCP/TLS connect plus handshake. */
+  connectTimeout: number;
+  reconnect: ReconnectStrategy | false;
+  /** Limit on commands accepted but not yet written (offline or under backpressure). */
+  maxQueuedCommands: number;
+  /** Queue commands while disconnected (true) or fail them at once with NOT_CONNECTED. */
+  offlineQueue: boolean;
+  /** Largest blob a reply may declare, in bytes. */
+  maxBulkLength: number;
+}
+
+/** Exponential backoff with full jitter between `initialDelay` and `maxDelay`. */
+export function exponentialBackoff(options: {
+  initialDelay?: number;
+  maxDelay?: number;
+  maxAttempts?: number;
+}): ReconnectStrategy {
+  const initialDelay = options.initialDelay ?? 50;
+  const maxDelay = options.maxDelay ?? 2000;
+  const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+  return (attempt) => {
+    if (attempt > maxAttempts) return false;
+    const ceiling = Math.min(maxDelay, initialDelay * 2 ** Math.min(attempt - 1, 30));
+    // Half fixed, half random: spreads a fleet of clients reconnecting to a restarted server
+    // without ever retrying immediately.
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Every error redmoon raises is a `RedisError`. Branch on `err.code` (stable) or on the class,
+ * never on message text. Each class says whether the command may have run on the server and
+ * whether retrying it is safe.
+ */
+export class RedisError extends Error {
+  /** A stable, machine-readable code. */
+  readonly code: string;
+  /**
+   * Whether the command may have been applied by the server. `false` means it certainly was
+   * not (it was never sent); `true` means it may have been, so retrying a write could apply
+   * it twice.
+   */
+  readonly mayHaveRun: boolean;
+
+  constructor(message: string, code: string, mayHaveRun: boolean, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.mayHaveRun = mayHaveRun;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * The server answered with an error reply (`-ERR ...`, `-NOSCRIPT ...`, `-BUSY ...`).
+ * The command ran as far as the server let it: for most codes nothing was applied, but a script
+ * that raised an error after writing has applied those writes (Redis scripts are not rolled back).
+ * `code` is the first word of the reply (`ERR`, `NOSCRIPT`, `BUSY`, `WRONGTYPE`, `MOVED`, ...).
+ * `command` is the command name; arguments are never included, as they may hold secrets.
+ */
+export class ReplyError extends RedisError {
+  /** The name of the command that received this reply, e.g. `EVALSHA`, when known. */
+  command: string | undefined;
+
+  constructor(reply: string, command?: string) {
+    const space = reply.indexOf(' ');
+    const code = space === -1 ? reply : reply.slice(0, space);
+    const normalized = isUpperCaseWord(code) ? code : 'ERR';
+    super(reply, normalized, !NOT_APPLIED_CODES.has(normalized));
+    this.command = command;
+  }
+}
+
+/**
+ * Error codes with which Redis refuses a command before executing any of it. Any other code
+ * (notably `ERR` raised from inside a script after it wrote) may leave writes applied.
+ */
+const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
+  'NOSCRIPT',
+  'BUSY',
+  'MOVED',
+  'ASK',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'LOADING',
+  'READONLY',
+  'MASTERDOWN',
+  'NOAUTH',
+  'WRONGPASS',
+  'NOPERM',
+  'WRONGTYPE',
+  'CROSSSLOT',
+  'EXECABORT',
+  'OOM',
+  'NOREPLICAS',
+  'MISCONF',
+  'NOPROTO',
+  'NOTBUSY',
+  'UNKILLABLE',
+]);
+
+function isUpperCaseWord(word: string): boolean {
+  if (word.length === 0) return false;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    const upper = c >= 65 && c <= 90;
+    const digitOrUnderscore = (c >= 48 && c <= 57) || c === 95;
+    if (!upper && !(i > 0 && digitOrUnderscore)) return false;
+  }
+  return true;
+}
+
+/**
+ * A transaction was discarded by the server because a queued command was refused
+ * (`EXECABORT`). Nothing in the transaction ran. `errors` holds the reply error of each refused
+ * command by its index in the transaction.
+ */
+export class ExecAbortError extends RedisError {
+  readonly errors: ReadonlyMap<number, ReplyError>;
+  constructor(message: string, errors: ReadonlyMap<number, ReplyError>) {
+    super(message, 'EXECABORT', false);
+    this.errors = errors;
+  }
+}
+
+/** A `WATCH`ed key changed, so `EXEC` ran nothing. Safe to retry the whole transaction. */
+export class WatchError extends RedisError {
+  constructor() {
+    super('Transaction aborted: a watched key was modified before EXEC', 'WATCH_FAILED', false);
+  }
+}
+
+/**
+ * An argument was refused before anything was sent: the command did not run and the
+ * connection is untouched. Fix the call; retrying as is fails the same way.
+ */
+export class ArgumentError extends RedisError {
+  constructor(message: string) {
+    super(message, 'ERR_ARGUMENT', false);
+  }
+}
+
+/**
+ * Codes of `ConnectionError`:
+ * - `CONNECTION_LOST`: the connection dropped after the command was written; it may have run.
+ * - `CONNECTION_CLOSED`: the client was closed (`quit`/`disconnect`) or gave up reconnecting
+ *   before the command was written; it did not run.
+ * - `NOT_CONNECTED`: `connect()` was not called, or the offline queue is disabled.
+ * - `QUEUE_FULL`: too many commands were waiting; this one was refused and did not run.
+ * - `CONNECT_FAILED`: the connection could not be established.
+ */
+export type ConnectionErrorCode =
+  | 'CONNECTION_LOST'
+  | 'CONNECTION_CLOSED'
+  | 'NOT_CONNECTED'
+  | 'QUEUE_FULL'
+  | 'CONNECT_FAILED';
+
+/**
+ * The connection failed. `mayHaveRun` tells whether the command reached the server:
+ * when `true`, redmoon did not resend it (at most once), and a write may or may not be applied.
+ */
+export class ConnectionError extends RedisError {
+  declare readonly code: ConnectionErrorCode;
+  constructor(
+    message: string,
+    code: ConnectionErrorCode,
+    mayHaveRun: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, code, mayHaveRun, options);
+  }
+}
+
+/**
+ * A command or connect attempt took longer than its timeout. If the command was already written
+ * (`mayHaveRun: true`) the server may still apply it; its late reply is discarded.
+ */
+export class TimeoutError extends RedisError {
+  constructor(message: string, mayHaveRun: boolean) {
+    super(message, 'TIMEOUT', mayHaveRun);
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired. Before the command was written it is removed and does not run
+ * (`mayHaveRun: false`); after, the server may still apply it and its reply is discarded.
+ */
+export class AbortError extends RedisError {
+  constructor(mayHaveRun: boolean, options?: { cause?: unknown }) {
+    super('The operation was aborted', 'ABORTED', mayHaveRun, options);
+  }
+}
+
+/**
+ * The server sent bytes that are not valid RESP, or a declared length over the configured limit.
+ * The connection is closed (and reconnected); commands in flight fail with `CONNECTION_LOST`.
+ */
+export class ProtocolError extends RedisError {
+  constructor(message: string) {
+    super(message, 'ERR_PROTOCOL', true);
+  }
+}
+
+/**
+ * A cluster could not route a command: keys in different hash slots (`CROSSSLOT`), no node for
+ * a slot, or too many redirections. Codes: `CROSSSLOT` and `NO_NODE` were raised before sending
+ * (did not run); `TOO_MANY_REDIRECTS` may have run.
+ */
+export class ClusterError extends RedisError {}

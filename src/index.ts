@@ -1,0 +1,40 @@
+export { Batch } from './client/batch.js';
+export { Client, ClientView, type CommandRouter } from './client/client.js';
+export type {
+  FunctionInfo,
+  FunctionLibraryInfo,
+  FunctionRestorePolicy,
+  FunctionStats,
+} from './client/commands/scripting.js';
+export type { SetOptions } from './client/commands/strings.js';
+export { Multi } from './client/multi.js';
+export type { ClientOptions } from './client/options.js';
+export { Pipeline } from './client/pipeline.js';
+export type { BufferCommands, Commands } from './client/surface.js';
+export type { CommandOptions } from './connection/command.js';
+export type { ConnectionStatus } from './connection/connection.js';
+export { exponentialBackoff, type ReconnectStrategy } from './connection/options.js';
+export {
+  AbortError,
+  ArgumentError,
+  ClusterError,
+  ConnectionError,
+  type ConnectionErrorCode,
+  ExecAbortError,
+  ProtocolError,
+  RedisError,
+  ReplyError,
+  TimeoutError,
+  WatchError,
+} from './errors.js';
+export type { RedisArg, RespValue } from './resp/types.js';
+export { type FunctionFlag, Library, RedisFunction } from './scripting/library.js';
+export {
+  Script,
+  type ScriptOptions,
+  type ScriptParams,
+  type ScriptSignature,
+  type ScriptTarget,
+  type UntypedScript,
+} from './scripting/script.js';
+export { sha1 } from './scripting/sha1.js';

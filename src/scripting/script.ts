@@ -1,0 +1,173 @@
+import { Batch } from '../client/batch.js';
+import { checkSha1, scriptCallArgs, scriptingCommands } from '../client/commands/scripting.js';
+import type { Executor } from '../client/executor.js';
+import type { CommandSpec } from '../client/spec.js';
+import type { ScriptSource } from '../connection/command.js';
+import { ArgumentError } from '../errors.js';
+import { describe } from '../resp/encoder.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
+import { sha1 } from './sha1.js';
+import { parseShebang } from './shebang.js';
+
+/** Where a script can run: a client, a cluster, a pipeline, a transaction or a view of them. */
+export type ScriptTarget = Executor;
+
+/**
+ * The types of a script's calls: its keys and arguments (tuples fix their count and types) and
+ * what it returns. TypeScript checks every call site against it:
+ *
+ * ```ts
+ * const incrBy = Script.fromLua<{ keys: [string]; args: [number]; reply: number }>(
+ *   "return redis.call('INCRBY', KEYS[1], ARGV[1])",
+ * );
+ * const total: number = await incrBy.evalsha(client, ['counter'], [5]);
+ * ```
+ */
+export interface ScriptSignature {
+  keys: readonly RedisArg[];
+  args: readonly RedisArg[];
+  reply: unknown;
+}
+
+/** Any keys, any arguments, the reply as decoded. */
+export interface UntypedScript {
+  keys: RedisArg[];
+  args: RedisArg[];
+  reply: RespValue;
+}
+
+/** `keys, args` parameters, where `args` (and `keys`) may be left out when they can be empty. */
+export type ScriptParams<S extends ScriptSignature> = [] extends S['keys']
+  ? [keys?: S['keys'], args?: S['args']]
+  : [] extends S['args']
+    ? [keys: S['keys'], args?: S['args']]
+    : [keys: S['keys'], args: S['args']];
+
+export interface ScriptOptions {
+  /**
+   * Run with EVAL_RO/EVALSHA_RO (safe on replicas, retried after a reconnect). Defaults to
+   * whether the script's shebang declares `flags=no-writes`.
+   */
+  readOnly?: boolean;
+  /** When set, calls with a different number of keys are refused before sending. */
+  keyCount?: number;
+}
+
+const {
+  eval: EVAL,
+  evalRo: EVAL_RO,
+  evalsha: EVALSHA,
+  evalshaRo: EVALSHA_RO,
+  scriptLoad: SCRIPT_LOAD,
+} = scriptingCommands as unknown as Record<string, CommandSpec>;
+
+/**
+ * A Lua script, named by its SHA1. `evalsha` runs it by hash; `evalshaWithReload` also loads it
+ * when the server answers NOSCRIPT (after a restart, a failover or SCRIPT FLUSH) and retries
+ * once — concurrent callers share one SCRIPT LOAD. On a pipeline or transaction, a script the
+ * server is not known to hold is loaded once ahead of the batch.
+ */
+export class Script<S extends ScriptSignature = UntypedScript> implements ScriptSource {
+  readonly sha1: string;
+  readonly readOnly: boolean;
+  readonly keyCount: number | undefined;
+  readonly #lua: string | undefined;
+
+  private constructor(lua: string | undefined, hash: string, options: ScriptOptions) {
+    this.#lua = lua;
+    this.sha1 = hash;
+    const shebang = lua === undefined ? undefined : parseShebang(lua);
+    this.readOnly = options.readOnly ?? shebang?.flags.includes('no-writes') ?? false;
+    if (options.keyCount !== undefined && (!Number.isInteger(options.keyCount) || options.keyCount < 0)) {
+      throw new ArgumentError(`keyCount must be a non-negative integer, got ${describe(options.keyCount)}`);
+    }
+    this.keyCount = options.keyCount;
+  }
+
+  /** A script from its Lua source; its SHA1 is computed locally. */
+  static fromLua<S extends ScriptSignature = UntypedScript>(
+    lua: string,
+    options: ScriptOptions = {},
+  ): Script<S> {
+    if (typeof lua !== 'string' || lua.length === 0) {
+      throw new ArgumentError(
+        `Script.fromLua: expected the Lua source as a non-empty string, got ${describe(lua)}`,
+      );
+    }
+    return new Script<S>(lua, sha1(lua), options);
+  }
+
+  /** A script known only by its SHA1: it can be run by hash but not loaded or healed. */
+  static fromHash<S extends ScriptSignature = UntypedScript>(
+    hash: string,
+    options: ScriptOptions = {},
+  ): Script<S> {
+    return new Script<S>(undefined, checkSha1('Script.fromHash', hash), options);
+  }
+
+  /** The Lua source. Throws for a script made with `fromHash`. */
+  get lua(): string {
+    if (this.#lua === undefined)
+      throw new ArgumentError(`script ${this.sha1} is known only by its hash; its source is not available`);
+    return this.#lua;
+  }
+
+  /** Whether the Lua source is known (false for `fromHash`). */
+  get hasSource(): boolean {
+    return this.#lua !== undefined;
+  }
+
+  /** SCRIPT LOAD (on a cluster: every primary). Resolves the SHA1, checked against ours. */
+  async load(target: ScriptTarget): Promise<string> {
+    const reported = (await target._execute(SCRIPT_LOAD, [this.lua])) as string;
+    if (reported !== this.sha1) {
+      throw new ArgumentError(`the server reports SHA1 ${reported} for a script whose SHA1 is ${this.sha1}`);
+    }
+    return reported;
+  }
+
+  /** EVAL (EVAL_RO when read-only): sends the whole source. */
+  eval(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
+    return this.#run(target, this.readOnly ? EVAL_RO : EVAL, this.lua, params, false);
+  }
+
+  /** EVALSHA (EVALSHA_RO when read-only): fails with NOSCRIPT if the server lacks the script. */
+  evalsha(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
+    return this.#run(target, this.readOnly ? EVALSHA_RO : EVALSHA, this.sha1, params, false);
+  }
+
+  /** EVALSHA, and on NOSCRIPT: SCRIPT LOAD on the node that said it, then one retry. */
+  evalshaWithReload(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
+    return this.#run(
+      target,
+      this.readOnly ? EVALSHA_RO : EVALSHA,
+      this.sha1,
+      params,
+      this.#lua !== undefined,
+    );
+  }
+
+  #run(
+    target: ScriptTarget,
+    spec: CommandSpec,
+    body: string,
+    params: unknown[],
+    reload: boolean,
+  ): Promise<S['reply']> {
+    let args: RedisArg[];
+    try {
+      const [keys, scriptArgs] = params as [RedisArg[] | undefined, RedisArg[] | undefined];
+      if (this.keyCount !== undefined && (keys?.length ?? 0) !== this.keyCount) {
+        throw new ArgumentError(
+          `${spec.name}: this script takes ${this.keyCount} key(s), got ${keys?.length ?? 0}`,
+        );
+      }
+      args = scriptCallArgs(spec.name, body, keys, scriptArgs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // In a batch the script is always attached, so it can be loaded ahead of the batch.
+    const attach = reload || (target instanceof Batch && this.#lua !== undefined);
+    return target._execute(spec, args, attach ? this : undefined) as Promise<S['reply']>;
+  }
+}

@@ -1,0 +1,80 @@
+import { after, before, describe } from 'node:test';
+import { Client, type ClientOptions } from '../src/index.js';
+import { type RedisServer, type StartRedisOptions, startRedis } from '../src/testing/index.js';
+
+/** Both protocol versions: integration bodies are written once and run on each. */
+export const PROTOCOLS = [2, 3] as const;
+
+/**
+ * Runs `body` inside a `describe` per protocol version, each with its own real redis-server
+ * (started before, stopped after) and a connected client on that protocol. Read `context.client`
+ * inside tests, not while declaring them (do not destructure the context).
+ */
+export function forEachProtocol(
+  body: (context: ServerContext) => void,
+  serverOptions: StartRedisOptions = {},
+  clientOptions: ClientOptions = {},
+): void {
+  for (const resp of PROTOCOLS) {
+    describe(`RESP${resp}`, () => {
+      const context = useServer(serverOptions, { ...clientOptions, resp });
+      body(context);
+    });
+  }
+}
+
+export interface ServerContext {
+  readonly server: RedisServer;
+  readonly client: Client;
+  readonly resp: 2 | 3;
+  /** A further connected client on the same server (closed after the suite). */
+  newClient(options?: ClientOptions): Promise<Client>;
+}
+
+/** Starts a server and a client before the enclosing suite; stops both after it. */
+export function useServer(
+  serverOptions: StartRedisOptions = {},
+  clientOptions: ClientOptions = {},
+): ServerContext {
+  let server: RedisServer | undefined;
+  let client: Client | undefined;
+  const extra: Client[] = [];
+  const resp = clientOptions.resp ?? 3;
+  before(async () => {
+    server = await startRedis(serverOptions);
+    client = new Client({ url: server.url, ...clientOptions });
+    await client.connect();
+  });
+  after(async () => {
+    for (const other of [client, ...extra]) other?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (server === undefined) throw new Error('the server is not started yet (use it inside a test)');
+      return server;
+    },
+    get client() {
+      if (client === undefined) throw new Error('the client is not connected yet (use it inside a test)');
+      return client;
+    },
+    resp,
+    async newClient(options: ClientOptions = {}) {
+      if (server === undefined) throw new Error('the server is not started yet');
+      const other = new Client({ url: server.url, resp, ...options });
+      extra.push(other);
+      await other.connect();
+      return other;
+    },
+  };
+}
+
+/** A key unique to this test run, so tests sharing a server never collide. */
+let keyCounter = 0;
+export function uniqueKey(prefix = 'key'): string {
+  keyCounter++;
+  return `${prefix}:${process.pid}:${keyCounter}`;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
