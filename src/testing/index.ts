@@ -1,0 +1,8 @@
+// The public test harness, `redmoon/testing`: real redis-server processes for tests, started on
+// free loopback ports and reaped when the test process ends. It depends on Node and the
+// redis-server, redis-cli and openssl binaries only, never on the client it is there to test.
+
+export { type RedisCluster, type StartClusterOptions, startCluster } from './cluster.js';
+export type { ConfigValue, RedisConfig } from './redis-config.js';
+export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
+export type { TlsFiles, TlsMaterial } from './tls.js';
