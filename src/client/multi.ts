@@ -55,9 +55,11 @@ export class Multi extends Batch {
       reply = (await exec.promise) as RespValue;
     } catch (error) {
       const failure = await this.#explain(error as Error, queued);
-      for (const command of commands) command.reject(failure);
-      for (const [index, refusal] of failure instanceof ExecAbortError ? failure.errors : [])
+      // The refused commands get their own errors; the rest, the transaction's.
+      for (const [index, refusal] of failure instanceof ExecAbortError ? failure.errors : []) {
         commands[index].reject(refusal);
+      }
+      for (const command of commands) command.reject(failure);
       throw failure;
     }
     if (reply === null) {

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { Client, ConnectionError } from '../../src/index.js';
+import { startRedis } from '../../src/testing/index.js';
+import { PROTOCOLS, uniqueKey } from '../helpers.js';
+
+const servers: Array<{ stop(): Promise<void> }> = [];
+after(async () => {
+  for (const server of servers) await server.stop();
+});
+
+/** Observes a promise's outcome now, so a rejection that is checked later is not "unhandled". */
+function settle(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+function rethrow(outcome: unknown): unknown {
+  const { error, value } = outcome as { error?: unknown; value?: unknown };
+  if (error !== undefined) throw error;
+  return value;
+}
+
+function waitFor(client: Client, event: string): Promise<unknown> {
+  return new Promise((resolve) => client.once(event, resolve));
+}
+
+for (const resp of PROTOCOLS) {
+  test(`RESP${resp}: after a restart, queued commands succeed and in-flight writes fail as may-have-run`, async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const client = new Client({ url: server.url, resp, reconnect: { initialDelay: 20, maxDelay: 100 } });
+    await client.connect();
+    const key = uniqueKey();
+    await client.set(key, 'before');
+
+    // A write in flight when the server dies: BLPOP holds the reply back until the kill.
+    const inFlightWrite = settle(client.call('BLPOP', uniqueKey('never'), 0));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reconnecting = waitFor(client, 'reconnecting');
+    await server.kill('SIGKILL');
+    await reconnecting;
+    assert.equal(client.status === 'reconnecting' || client.status === 'connecting', true);
+
+    // Issued while the server is down: queued, then sent after the handshake on the new socket.
+    const queued = [client.set(key, 'after'), client.incr(uniqueKey('counter')), client.get(key)];
+    await server.restart();
+    assert.deepEqual(await Promise.all(queued), ['OK', 1, 'after']);
+    await assert.rejects(inFlightWrite.then(rethrow), (error: unknown) => {
+      assert.ok(error instanceof ConnectionError);
+      assert.equal(error.code, 'CONNECTION_LOST');
+      assert.equal(error.mayHaveRun, true);
+      assert.match(error.message, /may have been applied/);
+      return true;
+    });
+    assert.equal(client.status, 'ready');
+    client.disconnect();
+  });
+}
+
+test('a read-only command in flight when the connection drops is sent again; a write is not', async () => {
+  const server = await startRedis();
+  servers.push(server);
+  const client = new Client({ url: server.url, reconnect: { initialDelay: 10, maxDelay: 50 } });
+  await client.connect();
+  const key = uniqueKey();
+  // Freeze the server so both commands are written but unanswered, then kill it.
+  process.kill(server.pid, 'SIGSTOP');
+  const read = client.get(key);
+  const write = settle(client.set(key, 'v'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const reconnecting = waitFor(client, 'reconnecting');
+  await server.kill('SIGKILL');
+  await reconnecting;
+  await server.restart();
+  assert.equal(await read, null);
+  await assert.rejects(write.then(rethrow), { code: 'CONNECTION_LOST', mayHaveRun: true });
+  assert.equal(await client.get(key), null);
+  client.disconnect();
+});
+
+test('gives up after maxAttempts and fails queued commands as not run', async () => {
+  const server = await startRedis();
+  servers.push(server);
+  const client = new Client({
+    url: server.url,
+    reconnect: { initialDelay: 5, maxDelay: 10, maxAttempts: 2 },
+  });
+  await client.connect();
+  const ended = waitFor(client, 'end');
+  await server.stop();
+  const queued = client.get('k');
+  await ended;
+  await assert.rejects(queued, (error: unknown) => {
+    assert.ok(error instanceof ConnectionError);
+    assert.equal(error.mayHaveRun, false);
+    return true;
+  });
+  assert.equal(client.status, 'closed');
+});
+
+test('the first connect to a closed port rejects with CONNECT_FAILED', async () => {
+  const server = await startRedis();
+  const port = server.port;
+  await server.stop();
+  const client = new Client({ port });
+  await assert.rejects(client.connect(), (error: unknown) => {
+    assert.ok(error instanceof ConnectionError);
+    assert.equal(error.code, 'CONNECT_FAILED');
+    assert.match(error.message, /ECONNREFUSED/);
+    return true;
+  });
+});
+
+test('the offline queue is bounded: past maxQueuedCommands calls fail with QUEUE_FULL', async () => {
+  const server = await startRedis();
+  servers.push(server);
+  const client = new Client({ url: server.url, maxQueuedCommands: 3, reconnect: { initialDelay: 5000 } });
+  await client.connect();
+  const reconnecting = waitFor(client, 'reconnecting');
+  await server.kill('SIGKILL');
+  await reconnecting;
+  const accepted = [client.get('a'), client.get('b'), client.get('c')];
+  await assert.rejects(client.get('d'), { code: 'QUEUE_FULL', mayHaveRun: false });
+  client.disconnect();
+  for (const call of accepted) await assert.rejects(call, { code: 'CONNECTION_CLOSED', mayHaveRun: false });
+});
+
+test('with the offline queue disabled, calls while disconnected fail at once', async () => {
+  const server = await startRedis();
+  servers.push(server);
+  const client = new Client({ url: server.url, offlineQueue: false, reconnect: { initialDelay: 5000 } });
+  await client.connect();
+  const reconnecting = waitFor(client, 'reconnecting');
+  await server.kill('SIGKILL');
+  await reconnecting;
+  await assert.rejects(client.get('a'), { code: 'NOT_CONNECTED', mayHaveRun: false });
+  client.disconnect();
+});

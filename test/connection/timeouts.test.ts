@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AbortError, TimeoutError } from '../../src/index.js';
+import { forEachProtocol, uniqueKey } from '../helpers.js';
+
+forEachProtocol((redis) => {
+  test('a command past its timeout fails as may-have-run and the connection stays in step', async () => {
+    const client = redis.client;
+    const key = uniqueKey();
+    await client.set(key, 'value');
+    const started = performance.now();
+    await assert.rejects(
+      client.withOptions({ timeout: 50 }).call('BLPOP', uniqueKey('empty'), 1),
+      (error: unknown) => {
+        assert.ok(error instanceof TimeoutError);
+        assert.equal(error.code, 'TIMEOUT');
+        assert.equal(error.mayHaveRun, true);
+        return true;
+      },
+    );
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed >= 45 && elapsed < 900, `timed out after ${elapsed} ms`);
+    // The late BLPOP reply (nil after 1 s) must be discarded, not handed to the next caller.
+    assert.equal(await client.get(key), 'value');
+    assert.equal(await client.call('PING'), 'PONG');
+  });
+
+  test('the client-wide commandTimeout applies to every call', async () => {
+    const client = await redis.newClient({ commandTimeout: 40 });
+    await assert.rejects(client.call('BLPOP', uniqueKey('empty'), 1), TimeoutError);
+    assert.equal(await client.withOptions({ timeout: 0 }).call('BLPOP', uniqueKey('empty'), '0.05'), null);
+  });
+
+  test('an AbortSignal already aborted refuses the call before it is sent', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('no longer needed'));
+    const key = uniqueKey();
+    await assert.rejects(
+      redis.client.withOptions({ signal: controller.signal }).set(key, 'x'),
+      (error: unknown) => {
+        assert.ok(error instanceof AbortError);
+        assert.equal(error.mayHaveRun, false);
+        return true;
+      },
+    );
+    assert.equal(await redis.client.get(key), null);
+  });
+
+  test('aborting a sent call rejects it at once and discards its late reply', async () => {
+    const controller = new AbortController();
+    const pending = redis.client
+      .withOptions({ signal: controller.signal })
+      .call('BLPOP', uniqueKey('empty'), '0.2');
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(pending, (error: unknown) => {
+      assert.ok(error instanceof AbortError);
+      assert.equal(error.mayHaveRun, true);
+      return true;
+    });
+    assert.equal(await redis.client.call('ECHO', 'still in step'), 'still in step');
+  });
+});
