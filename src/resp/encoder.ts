@@ -1,17 +1,37 @@
 import { ArgumentError } from '../errors.js';
 import type { RedisArg } from './types.js';
 
+/** Size of each slab that small arguments are encoded into. */
+const SLAB_BYTES = 64 * 1024;
+
 /**
  * Arguments at least this long are written as their own chunk instead of being copied into the
- * batched text, so a 64 MiB value is never concatenated or re-encoded with its neighbours.
+ * slab, so a 64 MiB value is never copied or re-encoded with its neighbours.
  */
 const LARGE_ARG_BYTES = 16 * 1024;
 
-/** `$<len>\r\n` headers for short lengths, built once at load. */
-const BULK_HEADERS: string[] = [];
-for (let i = 0; i < 1024; i++) BULK_HEADERS.push(`$${i}\r\n`);
-const ARRAY_HEADERS: string[] = [];
-for (let i = 0; i < 64; i++) ARRAY_HEADERS.push(`*${i}\r\n`);
+/**
+ * Strings up to this many UTF-16 units are written char by char from JS (the ASCII fast path);
+ * longer ones go through `Buffer.byteLength` and `buf.write`, whose call cost only pays off there.
+ */
+const ASCII_LOOP_MAX = 64;
+
+/** Room for a bulk string's framing: `$`, up to 10 length digits, `\r\n`, and the closing `\r\n`. */
+const BULK_FRAMING_BYTES = 16;
+
+/** The longest `String(number)`, e.g. `-1.7976931348623157e+308` (24 bytes), plus framing. */
+const NUMBER_BULK_BYTES = 24 + BULK_FRAMING_BYTES;
+
+const DOLLAR = 0x24;
+const STAR = 0x2a;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Redis spells infinities `+inf`/`-inf` (ZADD scores, ZRANGEBYSCORE bounds). */
+const PLUS_INF = '+inf';
+const MINUS_INF = '-inf';
 
 /**
  * The encoded form of a command name (which may be two words, `FUNCTION LOAD`), built once per
@@ -20,6 +40,8 @@ for (let i = 0; i < 64; i++) ARRAY_HEADERS.push(`*${i}\r\n`);
 export interface EncodedName {
   /** `$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n` */
   readonly text: string;
+  /** `text` as bytes, copied into the slab for every call. */
+  readonly bytes: Buffer;
   /** How many array elements the name takes (1 or 2). */
   readonly words: number;
 }
@@ -28,123 +50,283 @@ export function encodeName(name: string): EncodedName {
   const words = name.split(' ');
   let text = '';
   for (const word of words) text += `$${Buffer.byteLength(word)}\r\n${word}\r\n`;
-  return { text, words: words.length };
+  return { text, bytes: Buffer.from(text), words: words.length };
 }
 
 /**
- * Accumulates encoded commands until the connection flushes them. Small arguments are appended to
- * one string (V8 ropes make that cheap and `socket.write` encodes it once); Buffers and large
- * strings become separate chunks so they are never copied.
+ * Accumulates encoded commands, as bytes, until the connection flushes them.
+ *
+ * Layout — one slab is written at a time; `take()` hands out `slab[start, end)` without copying:
+ *
+ *   slab: [ handed out by take(), maybe still queued in the socket | start .. end: pending | free ]
+ *
+ * Bytes before `start` belong to the socket and are never written again: when a command does not
+ * fit in the free space, the pending segment moves to `#chunks` and a new slab is started (the old
+ * one lives on only while the socket holds it). Arguments of `LARGE_ARG_BYTES` or more are not
+ * copied: the segment before them is closed and they become chunks of their own, in order.
  *
  * Invariant: a command is appended whole or not at all — `append` validates every argument
- * before touching the batch, so a refused argument can never leave half a command on the wire.
+ * before writing a byte, so a refused argument can never leave half a command on the wire.
  */
 export class CommandWriter {
-  #text = '';
-  #chunks: Array<string | Buffer> = [];
-  #bytes = 0;
+  #slab: Buffer = Buffer.alloc(0);
+  #start = 0;
+  #end = 0;
+  /** Closed slab segments and large arguments, in wire order, all before `slab[start, end)`. */
+  #chunks: Buffer[] = [];
+  #chunkBytes = 0;
 
-  /** Bytes waiting to be flushed (approximate for text: counts UTF-16 units of small args). */
+  /** Bytes waiting to be flushed. */
   get pendingBytes(): number {
-    return this.#bytes + this.#text.length;
+    return this.#chunkBytes + this.#end - this.#start;
   }
 
   get isEmpty(): boolean {
-    return this.#text.length === 0 && this.#chunks.length === 0;
+    return this.#end === this.#start && this.#chunks.length === 0;
   }
 
   /**
    * Encodes `name args...` as a RESP array of bulk strings.
    * @throws ArgumentError naming the command and the argument's position when an argument is not
-   * a string, Buffer, finite number or bigint.
+   * a string, Buffer, number other than NaN, or bigint.
    */
   append(name: EncodedName, args: readonly RedisArg[], commandName: string): void {
-    const count = name.words + args.length;
-    let text = (count < 64 ? ARRAY_HEADERS[count] : `*${count}\r\n`) + name.text;
-    let parts: Array<string | Buffer> | undefined;
-    let partBytes = 0;
+    for (let i = 0; i < args.length; i++) {
+      if (!isRedisArg(args[i])) throw argumentError(commandName, i, args[i]);
+    }
+    const nameBytes = name.bytes;
+    let slab = this.#slab;
+    let pos = this.#end;
+    if (pos + nameBytes.length + BULK_FRAMING_BYTES > slab.length) {
+      slab = this.#startSlab(pos, nameBytes.length + BULK_FRAMING_BYTES);
+      pos = 0;
+    }
+    slab[pos++] = STAR;
+    pos = writeLength(slab, pos, name.words + args.length);
+    pos = copyBytes(nameBytes, slab, pos);
+
     for (let i = 0; i < args.length; i++) {
       const arg = args[i];
+      // `need` is an upper bound of the bytes this argument takes in the slab.
+      let need: number;
+      let large: Buffer | undefined;
+      // UTF-8 length of a string argument, when it had to be measured to tell whether it is large.
+      let byteLength = -1;
       if (typeof arg === 'string') {
-        const length = arg.length < 128 && isAscii(arg) ? arg.length : Buffer.byteLength(arg);
-        if (length < LARGE_ARG_BYTES) {
-          text += (length < 1024 ? BULK_HEADERS[length] : `$${length}\r\n`) + arg + '\r\n';
-        } else {
-          parts ??= [];
-          parts.push(`${text}$${length}\r\n`, arg);
-          partBytes += length;
-          text = '\r\n';
-        }
-      } else if (typeof arg === 'number') {
-        const digits = encodeNumber(arg, commandName, i);
-        text +=
-          (digits.length < 1024 ? BULK_HEADERS[digits.length] : `$${digits.length}\r\n`) + digits + '\r\n';
-      } else if (Buffer.isBuffer(arg)) {
-        // Binary data cannot ride in the UTF-8 text; it becomes its own chunk (written with writev).
+        // Each UTF-16 unit takes 1 to 3 bytes in UTF-8.
         const length = arg.length;
-        parts ??= [];
-        parts.push(`${text}$${length}\r\n`, arg);
-        partBytes += length;
-        text = '\r\n';
-      } else if (typeof arg === 'bigint') {
-        const digits = arg.toString();
-        text += BULK_HEADERS[digits.length] + digits + '\r\n';
+        if (length * 3 < LARGE_ARG_BYTES) {
+          need = length * 3 + BULK_FRAMING_BYTES;
+        } else if (length < LARGE_ARG_BYTES && (byteLength = Buffer.byteLength(arg)) < LARGE_ARG_BYTES) {
+          need = byteLength + BULK_FRAMING_BYTES;
+        } else {
+          // One UTF-8 encoding either way: here rather than in socket.write.
+          large = Buffer.from(arg, 'utf8');
+          need = BULK_FRAMING_BYTES;
+        }
+      } else if (typeof arg === 'number' || typeof arg === 'bigint') {
+        need = NUMBER_BULK_BYTES;
+      } else if (arg.length < LARGE_ARG_BYTES) {
+        need = arg.length + BULK_FRAMING_BYTES;
       } else {
-        throw argumentError(commandName, i, arg);
+        large = arg;
+        need = BULK_FRAMING_BYTES;
+      }
+      if (pos + need > slab.length) {
+        slab = this.#startSlab(pos, need);
+        pos = 0;
+      }
+
+      if (large !== undefined) {
+        slab[pos++] = DOLLAR;
+        pos = writeLength(slab, pos, large.length);
+        this.#closeSegment(pos);
+        this.#chunks.push(large);
+        this.#chunkBytes += large.length;
+        slab[pos++] = CR;
+        slab[pos++] = LF;
+      } else if (typeof arg === 'string') {
+        pos =
+          arg.length <= ASCII_LOOP_MAX
+            ? writeShortString(slab, pos, arg)
+            : writeUtf8Bulk(slab, pos, arg, byteLength < 0 ? Buffer.byteLength(arg) : byteLength);
+      } else if (typeof arg === 'number') {
+        pos = writeNumber(slab, pos, arg);
+      } else if (typeof arg === 'bigint') {
+        pos = writeAsciiBulk(slab, pos, arg.toString());
+      } else {
+        slab[pos++] = DOLLAR;
+        pos = writeLength(slab, pos, arg.length);
+        pos = copyBytes(arg, slab, pos);
+        slab[pos++] = CR;
+        slab[pos++] = LF;
       }
     }
-    if (parts === undefined) {
-      this.#text += text;
-      return;
-    }
-    // Commit: move any text accumulated so far into the chunk list, then this command's parts.
-    parts[0] = this.#text + parts[0];
-    this.#text = text;
-    for (const part of parts) this.#chunks.push(part);
-    this.#bytes += partBytes;
+    this.#end = pos;
   }
 
   /**
-   * Takes everything accumulated and resets the writer. Returns a single string when the batch is
-   * all text (the common case), otherwise the list of chunks to write in order.
+   * Takes everything accumulated, in wire order. The buffers are views of the slab (no copy) and
+   * large arguments as given; the writer never writes those bytes again, so the socket may keep
+   * them until they are sent. Empty when nothing is pending.
    */
-  take(): string | Array<string | Buffer> {
-    const text = this.#text;
-    this.#text = '';
-    if (this.#chunks.length === 0) return text;
+  take(): Buffer[] {
+    const start = this.#start;
+    const end = this.#end;
+    if (this.#chunks.length === 0) {
+      if (end === start) return [];
+      this.#start = end;
+      return [this.#slab.subarray(start, end)];
+    }
     const chunks = this.#chunks;
-    if (text.length > 0) chunks.push(text);
+    if (end > start) chunks.push(this.#slab.subarray(start, end));
+    this.#start = end;
     this.#chunks = [];
-    this.#bytes = 0;
+    this.#chunkBytes = 0;
     return chunks;
   }
 
   /** Drops everything accumulated (the connection was lost before it was written). */
   clear(): void {
-    this.#text = '';
+    // Bytes in [start, end) were never handed out, so the slab may write over them.
+    this.#end = this.#start;
     this.#chunks = [];
-    this.#bytes = 0;
+    this.#chunkBytes = 0;
   }
+
+  /** Moves the pending segment `slab[start, end)` to the chunk list. */
+  #closeSegment(end: number): void {
+    if (end > this.#start) {
+      this.#chunks.push(this.#slab.subarray(this.#start, end));
+      this.#chunkBytes += end - this.#start;
+    }
+    this.#start = end;
+  }
+
+  /** Closes the pending segment at `end` and continues in a new slab with room for `need` bytes. */
+  #startSlab(end: number, need: number): Buffer {
+    this.#closeSegment(end);
+    this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, need));
+    this.#start = 0;
+    this.#end = 0;
+    return this.#slab;
+  }
+}
+
+/** Writes `value` (a non-negative integer below 2^53) in decimal followed by `\r\n`. */
+function writeLength(slab: Buffer, pos: number, value: number): number {
+  if (value < 10) {
+    slab[pos++] = ZERO + value;
+  } else if (value < 100) {
+    const tens = (value / 10) | 0;
+    slab[pos++] = ZERO + tens;
+    slab[pos++] = ZERO + value - tens * 10;
+  } else {
+    pos = writeDigits(slab, pos, value);
+  }
+  slab[pos++] = CR;
+  slab[pos++] = LF;
+  return pos;
+}
+
+/** How many decimal digits a non-negative safe integer has. */
+function countDigits(value: number): number {
+  let digits = 1;
+  for (let power = 10; power <= value; power *= 10) digits++;
+  return digits;
+}
+
+/** Writes a non-negative safe integer of `digits` decimal digits, without a sign. */
+function writeDigits(slab: Buffer, pos: number, value: number, digits = countDigits(value)): number {
+  const end = pos + digits;
+  let at = end;
+  do {
+    const quotient = Math.floor(value / 10);
+    slab[--at] = ZERO + value - quotient * 10;
+    value = quotient;
+  } while (value !== 0);
+  return end;
+}
+
+/** Copies small byte arrays in JS: below ~32 bytes that beats the native copy's call cost. */
+function copyBytes(source: Buffer, slab: Buffer, pos: number): number {
+  const length = source.length;
+  if (length > 32) {
+    slab.set(source, pos);
+    return pos + length;
+  }
+  for (let i = 0; i < length; i++) slab[pos + i] = source[i];
+  return pos + length;
+}
+
+/**
+ * Writes `$<len>\r\n<value>\r\n` for a short string, assuming it is ASCII (byte length = length)
+ * and starting over through the UTF-8 encoder at the first char that is not.
+ */
+function writeShortString(slab: Buffer, pos: number, value: string): number {
+  const begin = pos;
+  const length = value.length;
+  slab[pos++] = DOLLAR;
+  pos = writeLength(slab, pos, length);
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x80) return writeUtf8Bulk(slab, begin, value, Buffer.byteLength(value));
+    slab[pos + i] = code;
+  }
+  pos += length;
+  slab[pos++] = CR;
+  slab[pos++] = LF;
+  return pos;
+}
+
+/** Writes a string known to be ASCII (digits of a number) as a bulk string. */
+function writeAsciiBulk(slab: Buffer, pos: number, value: string): number {
+  const length = value.length;
+  slab[pos++] = DOLLAR;
+  pos = writeLength(slab, pos, length);
+  for (let i = 0; i < length; i++) slab[pos + i] = value.charCodeAt(i);
+  pos += length;
+  slab[pos++] = CR;
+  slab[pos++] = LF;
+  return pos;
+}
+
+/** Writes any string as a bulk string of `length` UTF-8 bytes; the caller made room for them. */
+function writeUtf8Bulk(slab: Buffer, pos: number, value: string, length: number): number {
+  slab[pos++] = DOLLAR;
+  pos = writeLength(slab, pos, length);
+  pos += slab.write(value, pos, length, 'utf8');
+  slab[pos++] = CR;
+  slab[pos++] = LF;
+  return pos;
+}
+
+/**
+ * Integers as plain digits (`-0` as `0`), other finite numbers as `String(value)` (`0.1`,
+ * `1e+21`), infinities as Redis spells them. NaN was refused before.
+ */
+function writeNumber(slab: Buffer, pos: number, value: number): number {
+  if (Number.isSafeInteger(value)) {
+    const negative = value < 0;
+    const magnitude = negative ? -value : value;
+    const digits = countDigits(magnitude);
+    slab[pos++] = DOLLAR;
+    pos = writeLength(slab, pos, negative ? digits + 1 : digits);
+    if (negative) slab[pos++] = MINUS;
+    pos = writeDigits(slab, pos, magnitude, digits);
+    slab[pos++] = CR;
+    slab[pos++] = LF;
+    return pos;
+  }
+  if (Number.isFinite(value)) return writeAsciiBulk(slab, pos, String(value));
+  return writeAsciiBulk(slab, pos, value > 0 ? PLUS_INF : MINUS_INF);
 }
 
 const EXPECTED = 'expected a string, Buffer, finite number or bigint';
 
-function encodeNumber(value: number, commandName: string, index: number): string {
-  if (Number.isFinite(value)) return String(value);
-  // Redis spells infinities `+inf`/`-inf` (ZADD scores, ZRANGEBYSCORE bounds); NaN has no meaning.
-  if (value === Number.POSITIVE_INFINITY) return '+inf';
-  if (value === Number.NEGATIVE_INFINITY) return '-inf';
-  throw argumentError(commandName, index, value);
-}
-
 /** The error for an argument that cannot be sent, naming the command and the position. */
 export function argumentError(commandName: string, index: number, value: unknown): ArgumentError {
   return new ArgumentError(`${commandName}: argument ${index + 1} is ${describe(value)}; ${EXPECTED}`);
-}
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 /** Describes a refused value for an error message without printing its contents. */

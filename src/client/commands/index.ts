@@ -1,10 +1,22 @@
 import type { CommandSpec } from '../spec.js';
+import { hashCommands } from './hashes.js';
+import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
 import { scriptingCommands } from './scripting.js';
+import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
+import { sortedSetCommands } from './sorted-sets.js';
 import { stringCommands } from './strings.js';
 
 /** Every described command, by method name. One entry per command; see `spec.ts`. */
 export const COMMANDS = {
   ...stringCommands,
+  ...keyCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...setCommands,
+  ...sortedSetCommands,
+  ...serverCommands,
   ...scriptingCommands,
 };
 

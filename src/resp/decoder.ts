@@ -1,0 +1,467 @@
+import { ProtocolError, ReplyError } from '../errors.js';
+import { PendingLine } from './decoder-pending-line.js';
+import {
+  lengthOverflow,
+  lineTooLong,
+  MAX_LINE_LENGTH,
+  malformedInteger,
+  malformedLength,
+  malformedVerbatim,
+  missingBlobTerminator,
+  missingLineFeed,
+  negativeLength,
+  overLimit,
+  parseLine,
+  parseLongInteger,
+  unknownType,
+} from './decoder-scalars.js';
+import { utf8 } from './decoder-utf8.js';
+import type { RespValue } from './types.js';
+
+// A streaming decoder for RESP2 and RESP3 replies:
+// https://github.com/redis/redis-specifications/blob/master/protocol/RESP3.md
+//
+// State between chunks is at most one of:
+// - a partial header line (type byte up to the end of the chunk) copied into `#pendingLine`,
+//   at most MAX_LINE_LENGTH bytes; the next chunk completes it and it is parsed on its own;
+// - a blob whose header is parsed but whose payload is not all here: slices of the chunks in
+//   `#blobParts`, joined once when the last byte arrives;
+// plus the stack of aggregates being filled (`#stack[0 .. #depth)`), innermost last.
+// No byte is scanned twice, so a value costs O(its size) however it is chunked.
+
+export interface DecoderOptions {
+  /**
+   * Called once per complete top-level value that is not a RESP3 push. Error replies arrive here
+   * as ReplyError instances (not thrown).
+   */
+  onReply: (value: RespValue) => void;
+  /** Called for each top-level RESP3 push frame ('>'), with its elements. */
+  onPush: (value: RespValue[]) => void;
+  /**
+   * Max declared length of one blob string / verbatim string / blob error, in bytes.
+   * Default 512 MiB (Redis's own `proto-max-bulk-len`). Larger → ProtocolError.
+   */
+  maxBulkLength?: number;
+  /**
+   * Max declared element count of one aggregate (array/map/set/push/attribute; a map counts
+   * its pairs). Default 1_073_741_824 (2^30). Larger → ProtocolError.
+   */
+  maxAggregateLength?: number;
+}
+
+/** Aggregates declaring more elements than this start empty and grow as elements arrive. */
+const MAX_PREALLOCATED_ELEMENTS = 1024;
+/** Integers of at most this many digits are below 2^53, so a float accumulator is exact. */
+const MAX_EXACT_DIGITS = 15;
+/** More digits than this in a length is over 2^63 whatever they are. */
+const MAX_LENGTH_DIGITS = 19;
+const INCOMPLETE = -2;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const COLON = 0x3a;
+
+const SIMPLE_STRING = 0x2b; // +
+const SIMPLE_ERROR = 0x2d; // -
+const INTEGER = 0x3a; // :
+const BLOB_STRING = 0x24; // $
+const ARRAY = 0x2a; // *
+const NULL = 0x5f; // _
+const DOUBLE = 0x2c; // ,
+const BOOLEAN = 0x23; // #
+const BLOB_ERROR = 0x21; // !
+const VERBATIM_STRING = 0x3d; // =
+const BIG_NUMBER = 0x28; // (
+const MAP = 0x25; // %
+const SET = 0x7e; // ~
+const ATTRIBUTE = 0x7c; // |
+const PUSH = 0x3e; // >
+
+/** An aggregate being filled. Frames are reused from one value to the next. */
+class Frame {
+  /** The type byte: ARRAY, SET, PUSH, MAP or ATTRIBUTE. */
+  kind = 0;
+  /**
+   * Elements still expected. Maps and attributes count keys and values separately, so an even
+   * count means the next element is a key.
+   */
+  remaining = 0;
+  /** Elements stored so far in `items`. */
+  length = 0;
+  items: RespValue[] | null = null;
+  map: Map<RespValue, RespValue> | null = null;
+  key: RespValue = null;
+}
+
+export class Decoder {
+  /**
+   * When true, blob strings and verbatim strings decode to Buffer instead of string. Read at the
+   * start of each top-level value (the connection flips it between replies according to what
+   * the next pending command asked for). Simple strings ('+') always decode to string.
+   * A Buffer whose bytes arrived in one chunk is a view of that chunk, not a copy (socket chunks
+   * are never reused by Node); one assembled from several chunks is memory of its own.
+   */
+  returnBuffers = false;
+
+  readonly #onReply: (value: RespValue) => void;
+  readonly #onPush: (value: RespValue[]) => void;
+  readonly #maxBulkLength: number;
+  readonly #maxAggregateLength: number;
+
+  /** `returnBuffers` as read at the start of the current top-level value. */
+  #buffers = false;
+  readonly #stack: Frame[] = [];
+  #depth = 0;
+  /** Where the header just read by `#readLength` ends. */
+  #cursor = 0;
+
+  readonly #pendingLine = new PendingLine();
+  /** Set while parsing a completed pending line, whose value started in an earlier chunk. */
+  #lineResumed = false;
+
+  /** Type byte of the blob being collected, 0 when none is. */
+  #blobType = 0;
+  #blobLength = 0;
+  #blobReceived = 0;
+  #blobParts: Buffer[] = [];
+
+  /** Bumped by reset(), so a reset from inside a callback stops the feed that called it. */
+  #epoch = 0;
+  #failed = false;
+
+  constructor(options: DecoderOptions) {
+    this.#onReply = options.onReply;
+    this.#onPush = options.onPush;
+    this.#maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
+    this.#maxAggregateLength = options.maxAggregateLength ?? 1_073_741_824;
+  }
+
+  /**
+   * Feed the next chunk from the socket. May call onReply/onPush zero or more times
+   * synchronously. Throws ProtocolError on invalid input; after any throw (including one from a
+   * callback, which loses the rest of the chunk) the decoder must be reset() before further use.
+   * Callbacks may set `returnBuffers` and may call reset(), which drops the rest of the chunk;
+   * they must not call feed().
+   */
+  feed(chunk: Buffer): void {
+    if (this.#failed) {
+      throw new ProtocolError('The RESP decoder failed on earlier input; reset() it before feeding more');
+    }
+    if (chunk.length === 0) return;
+    try {
+      let pos = 0;
+      if (this.#pendingLine.length !== 0) {
+        const epoch = this.#epoch;
+        pos = this.#completeLine(chunk);
+        if (pos === -1 || epoch !== this.#epoch) return;
+      }
+      this.#parse(chunk, pos, chunk.length);
+    } catch (error) {
+      this.#failed = true;
+      throw error;
+    }
+  }
+
+  /** Drop any partial state (used when the connection is replaced). */
+  reset(): void {
+    this.#epoch++;
+    this.#failed = false;
+    for (let i = 0; i < this.#depth; i++) this.#clearFrame(this.#stack[i]);
+    this.#depth = 0;
+    this.#pendingLine.length = 0;
+    this.#lineResumed = false;
+    this.#blobType = 0;
+    this.#blobParts = [];
+  }
+
+  /** Decodes `buf[pos, end)`, delivering every value it completes and keeping what is partial. */
+  #parse(buf: Buffer, pos: number, end: number): void {
+    if (this.#blobType !== 0) {
+      pos = this.#continueBlob(buf, pos, end);
+      if (pos === -1) return;
+    }
+    while (pos < end) {
+      if (this.#depth === 0) {
+        if (this.#lineResumed) this.#lineResumed = false;
+        else this.#buffers = this.returnBuffers;
+      }
+      const start = pos;
+      const type = buf[pos];
+      let value: RespValue;
+      switch (type) {
+        case BLOB_STRING:
+        case BLOB_ERROR:
+        case VERBATIM_STRING: {
+          const length = this.#readLength(buf, pos + 1, end);
+          if (length === INCOMPLETE) {
+            this.#pendingLine.start(buf, start, end);
+            return;
+          }
+          pos = this.#cursor;
+          if (length === -1) {
+            if (type !== BLOB_STRING) throw negativeLength(type);
+            value = null;
+            break;
+          }
+          if (length > this.#maxBulkLength)
+            throw overLimit(type, length, 'maxBulkLength', this.#maxBulkLength);
+          if (end - pos < length + 2) {
+            this.#startBlob(type, length, buf, pos, end);
+            return;
+          }
+          if (buf[pos + length] !== CR || buf[pos + length + 1] !== LF)
+            throw missingBlobTerminator(type, length);
+          value = this.#blobValue(type, buf, pos, pos + length);
+          pos += length + 2;
+          break;
+        }
+        case ARRAY:
+        case MAP:
+        case SET:
+        case PUSH:
+        case ATTRIBUTE: {
+          const length = this.#readLength(buf, pos + 1, end);
+          if (length === INCOMPLETE) {
+            this.#pendingLine.start(buf, start, end);
+            return;
+          }
+          pos = this.#cursor;
+          if (length === -1) {
+            if (type !== ARRAY) throw negativeLength(type);
+            value = null;
+            break;
+          }
+          if (length > this.#maxAggregateLength) {
+            throw overLimit(type, length, 'maxAggregateLength', this.#maxAggregateLength);
+          }
+          if (length !== 0) {
+            this.#pushFrame(type, length);
+            continue;
+          }
+          if (type === ATTRIBUTE) continue;
+          if (type === PUSH && this.#depth === 0) {
+            const epoch = this.#epoch;
+            this.#onPush([]);
+            if (epoch !== this.#epoch) return;
+            continue;
+          }
+          value = type === MAP ? new Map() : [];
+          break;
+        }
+        case INTEGER: {
+          let i = pos + 1;
+          let negative = false;
+          if (i < end) {
+            const sign = buf[i];
+            if (sign === MINUS) {
+              negative = true;
+              i++;
+            } else if (sign === PLUS) i++;
+          }
+          const digitsStart = i;
+          let magnitude = 0;
+          for (; i < end; i++) {
+            const digit = buf[i] - 48;
+            if (digit < 0 || digit > 9) break;
+            magnitude = magnitude * 10 + digit;
+          }
+          if (i >= end - 1) {
+            if (i < end && buf[i] !== CR) throw malformedInteger(buf, pos + 1, i + 1);
+            this.#pendingLine.start(buf, start, end);
+            return;
+          }
+          const digits = i - digitsStart;
+          if (buf[i] !== CR || buf[i + 1] !== LF || digits === 0) throw malformedInteger(buf, pos + 1, i + 1);
+          if (digits > MAX_LINE_LENGTH) throw lineTooLong(type);
+          // 0 - magnitude rather than -magnitude, so that ':-0' is 0 and not -0.
+          if (digits > MAX_EXACT_DIGITS) value = parseLongInteger(buf, pos + 1, i);
+          else value = negative ? 0 - magnitude : magnitude;
+          pos = i + 2;
+          break;
+        }
+        case SIMPLE_STRING:
+        case SIMPLE_ERROR:
+        case NULL:
+        case BOOLEAN:
+        case DOUBLE:
+        case BIG_NUMBER: {
+          const cr = this.#lineEnd(type, buf, pos + 1, end);
+          if (cr === -1) {
+            this.#pendingLine.start(buf, start, end);
+            return;
+          }
+          value = type === SIMPLE_STRING ? utf8(buf, pos + 1, cr) : parseLine(type, buf, pos + 1, cr);
+          pos = cr + 2;
+          break;
+        }
+        default:
+          throw unknownType(type);
+      }
+      if (!this.#deliver(value)) return;
+    }
+  }
+
+  /**
+   * Hands a complete value to the innermost aggregate, closing every aggregate it completes, or
+   * to the callbacks at top level. Returns false when a callback reset the decoder.
+   */
+  #deliver(value: RespValue): boolean {
+    let depth = this.#depth;
+    while (depth !== 0) {
+      const frame = this.#stack[depth - 1];
+      const kind = frame.kind;
+      if (kind === MAP) {
+        if ((frame.remaining & 1) === 0) frame.key = value;
+        else frame.map!.set(frame.key, value);
+      } else if (kind !== ATTRIBUTE) {
+        frame.items![frame.length++] = value;
+      }
+      if (--frame.remaining !== 0) return true;
+      this.#depth = --depth;
+      // An attribute annotates the value that follows it; redmoon has no use for it, so it is
+      // dropped and that next value takes its place in the parent.
+      if (kind === ATTRIBUTE) return true;
+      value = kind === MAP ? frame.map : frame.items;
+      this.#clearFrame(frame);
+      if (kind === PUSH && depth === 0) {
+        const epoch = this.#epoch;
+        this.#onPush(value as RespValue[]);
+        return epoch === this.#epoch;
+      }
+    }
+    const epoch = this.#epoch;
+    this.#onReply(value);
+    return epoch === this.#epoch;
+  }
+
+  #pushFrame(kind: number, length: number): void {
+    let frame = this.#stack[this.#depth];
+    if (frame === undefined) {
+      frame = new Frame();
+      this.#stack.push(frame);
+    }
+    this.#depth++;
+    frame.kind = kind;
+    frame.length = 0;
+    if (kind === MAP || kind === ATTRIBUTE) {
+      frame.remaining = length * 2;
+      if (kind === MAP) frame.map = new Map();
+    } else {
+      frame.remaining = length;
+      frame.items = length <= MAX_PREALLOCATED_ELEMENTS ? new Array(length) : [];
+    }
+  }
+
+  /** A reused frame must not keep the last value it built alive. */
+  #clearFrame(frame: Frame): void {
+    frame.items = null;
+    frame.map = null;
+    frame.key = null;
+  }
+
+  /**
+   * Reads a decimal length after a type byte. Returns it (-1 for `-1`), or INCOMPLETE when the
+   * line does not end in this chunk; `#cursor` is then set past its CRLF.
+   */
+  #readLength(buf: Buffer, start: number, end: number): number {
+    let i = start;
+    const negative = i < end && buf[i] === MINUS;
+    if (negative) i++;
+    const digitsStart = i;
+    let length = 0;
+    for (; i < end; i++) {
+      const digit = buf[i] - 48;
+      if (digit < 0 || digit > 9) break;
+      length = length * 10 + digit;
+    }
+    const digits = i - digitsStart;
+    if (digits > MAX_LENGTH_DIGITS) throw lengthOverflow(buf, start - 1, i);
+    if (i >= end - 1) {
+      if (i < end && buf[i] !== CR) throw malformedLength(buf, start - 1, i + 1);
+      return INCOMPLETE;
+    }
+    if (buf[i] !== CR || buf[i + 1] !== LF || digits === 0) throw malformedLength(buf, start - 1, i + 1);
+    if (length >= 2 ** 63) throw lengthOverflow(buf, start - 1, i);
+    if (negative && length !== 1) throw negativeLength(buf[start - 1]);
+    this.#cursor = i + 2;
+    return negative ? -1 : length;
+  }
+
+  /**
+   * Finds the CR of the line starting at `start`: its index, or -1 when the line does not end
+   * in `buf[start, end)`. Throws when CR is not followed by LF or the line is too long.
+   */
+  #lineEnd(type: number, buf: Buffer, start: number, end: number): number {
+    // Most lines are a few bytes: a plain loop beats the native call for them.
+    const scanEnd = end - start > 32 ? start + 32 : end;
+    let i = start;
+    while (i < scanEnd && buf[i] !== CR) i++;
+    if (i === scanEnd && scanEnd !== end) {
+      i = buf.indexOf(CR, scanEnd);
+      if (i === -1 || i >= end) i = end;
+    }
+    if (i >= end - 1) return -1;
+    if (buf[i + 1] !== LF) throw missingLineFeed(type);
+    if (i - start > MAX_LINE_LENGTH) throw lineTooLong(type);
+    return i;
+  }
+
+  /**
+   * Completes the pending line with the start of `chunk` and parses it. Returns where the line
+   * ends in `chunk`, or -1 when all of `chunk` went into the still unfinished line.
+   */
+  #completeLine(chunk: Buffer): number {
+    const pending = this.#pendingLine;
+    const taken = pending.complete(chunk);
+    if (taken === -1) return -1;
+    const lineLength = pending.length;
+    pending.length = 0;
+    // The line is complete, so parsing it consumes all of it (or starts a blob, or throws).
+    this.#lineResumed = true;
+    this.#parse(pending.bytes, 0, lineLength);
+    this.#lineResumed = false;
+    return taken;
+  }
+
+  #startBlob(type: number, length: number, buf: Buffer, pos: number, end: number): void {
+    this.#blobType = type;
+    this.#blobLength = length;
+    this.#blobReceived = end - pos;
+    // Node gives every socket chunk its own memory, so slices of it stay valid.
+    this.#blobParts = pos < end ? [buf.subarray(pos, end)] : [];
+  }
+
+  /** Adds the start of `buf` to the blob being collected; returns where the blob ended, or -1. */
+  #continueBlob(buf: Buffer, pos: number, end: number): number {
+    const total = this.#blobLength + 2;
+    const needed = total - this.#blobReceived;
+    if (end - pos < needed) {
+      if (pos < end) {
+        this.#blobParts.push(buf.subarray(pos, end));
+        this.#blobReceived += end - pos;
+      }
+      return -1;
+    }
+    const parts = this.#blobParts;
+    parts.push(buf.subarray(pos, pos + needed));
+    const type = this.#blobType;
+    const length = this.#blobLength;
+    this.#blobType = 0;
+    this.#blobParts = [];
+    const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
+    if (whole[length] !== CR || whole[length + 1] !== LF) throw missingBlobTerminator(type, length);
+    return this.#deliver(this.#blobValue(type, whole, 0, length)) ? pos + needed : -1;
+  }
+
+  #blobValue(type: number, buf: Buffer, start: number, end: number): RespValue {
+    if (type === BLOB_ERROR) return new ReplyError(utf8(buf, start, end));
+    if (type === VERBATIM_STRING) {
+      // '=' payloads are a three-letter format ('txt', 'mkd'), a colon, then the text.
+      if (end - start < 4 || buf[start + 3] !== COLON) throw malformedVerbatim(buf, start, end);
+      start += 4;
+    }
+    return this.#buffers ? buf.subarray(start, end) : utf8(buf, start, end);
+  }
+}

@@ -1,0 +1,565 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ProtocolError, ReplyError } from '../../src/errors.js';
+import { Decoder } from '../../src/resp/decoder.js';
+import type { RespValue } from '../../src/resp/types.js';
+import {
+  type Delivery,
+  feedInChunks,
+  Random,
+  randomCuts,
+  randomDelivery,
+  recordingDecoder,
+} from './resp-fixtures.js';
+
+interface Case {
+  /** Completes "decodes ...". */
+  name: string;
+  wire: string | Buffer;
+  expected: Delivery[];
+  buffers?: boolean;
+}
+
+const replies = (...values: RespValue[]): Delivery[] => values.map((reply) => ({ reply }));
+const map = (...entries: [RespValue, RespValue][]): Map<RespValue, RespValue> => new Map(entries);
+const bytes = (...octets: number[]): Buffer => Buffer.from(octets);
+
+const cases: Case[] = [
+  // RESP2
+  { name: 'a simple string', wire: '+OK\r\n', expected: replies('OK') },
+  { name: 'an empty simple string', wire: '+\r\n', expected: replies('') },
+  {
+    name: 'a simple string as a string in buffers mode',
+    wire: '+OK\r\n',
+    expected: replies('OK'),
+    buffers: true,
+  },
+  {
+    name: 'an error reply as a ReplyError with its code',
+    wire: '-WRONGTYPE Operation against a key\r\n',
+    expected: replies(new ReplyError('WRONGTYPE Operation against a key')),
+  },
+  { name: 'a positive integer', wire: ':1000\r\n', expected: replies(1000) },
+  { name: 'a negative integer', wire: ':-42\r\n', expected: replies(-42) },
+  { name: 'an integer with an explicit plus sign', wire: ':+7\r\n', expected: replies(7) },
+  { name: 'negative zero as zero', wire: ':-0\r\n', expected: replies(0) },
+  { name: 'a 16-digit integer as a number', wire: ':1000000000000000\r\n', expected: replies(1e15) },
+  { name: '2^53 - 1 as a number', wire: ':9007199254740991\r\n', expected: replies(Number.MAX_SAFE_INTEGER) },
+  {
+    name: '-(2^53 - 1) as a number',
+    wire: ':-9007199254740991\r\n',
+    expected: replies(-Number.MAX_SAFE_INTEGER),
+  },
+  { name: '2^53 as an exact bigint', wire: ':9007199254740992\r\n', expected: replies(2n ** 53n) },
+  { name: '-2^63 as an exact bigint', wire: ':-9223372036854775808\r\n', expected: replies(-(2n ** 63n)) },
+  {
+    name: '2^64 + 1 integer as an exact bigint',
+    wire: ':18446744073709551617\r\n',
+    expected: replies(2n ** 64n + 1n),
+  },
+  { name: 'a bulk string', wire: '$3\r\nbar\r\n', expected: replies('bar') },
+  { name: 'an empty bulk string', wire: '$0\r\n\r\n', expected: replies('') },
+  { name: 'a null bulk string', wire: '$-1\r\n', expected: replies(null) },
+  { name: 'a bulk string holding CRLF', wire: '$6\r\na\r\n\r\nb\r\n', expected: replies('a\r\n\r\nb') },
+  { name: 'a multibyte UTF-8 bulk string', wire: '$13\r\nhé€😀中\r\n', expected: replies('hé€😀中') },
+  {
+    name: 'a bulk string as a Buffer in buffers mode',
+    wire: '$3\r\nbar\r\n',
+    expected: replies(Buffer.from('bar')),
+    buffers: true,
+  },
+  {
+    name: 'a binary bulk string with CRLF and invalid UTF-8 in buffers mode',
+    wire: Buffer.concat([
+      Buffer.from('$7\r\n'),
+      bytes(0xff, 0x0d, 0x0a, 0x00, 0xc3, 0x28, 0x0d),
+      Buffer.from('\r\n'),
+    ]),
+    expected: replies(bytes(0xff, 0x0d, 0x0a, 0x00, 0xc3, 0x28, 0x0d)),
+    buffers: true,
+  },
+  {
+    name: 'an empty bulk string as an empty Buffer',
+    wire: '$0\r\n\r\n',
+    expected: replies(Buffer.alloc(0)),
+    buffers: true,
+  },
+  {
+    name: 'a null bulk string as null in buffers mode',
+    wire: '$-1\r\n',
+    expected: replies(null),
+    buffers: true,
+  },
+  {
+    name: 'an array of bulk strings',
+    wire: '*2\r\n$3\r\nfoo\r\n$3\r\nbar\r\n',
+    expected: replies(['foo', 'bar']),
+  },
+  {
+    name: 'an array of Buffers in buffers mode',
+    wire: '*2\r\n$3\r\nfoo\r\n+OK\r\n',
+    expected: replies([Buffer.from('foo'), 'OK']),
+    buffers: true,
+  },
+  { name: 'an empty array', wire: '*0\r\n', expected: replies([]) },
+  { name: 'a null array', wire: '*-1\r\n', expected: replies(null) },
+  {
+    name: 'an array holding nulls',
+    wire: '*3\r\n$-1\r\n*-1\r\n_\r\n',
+    expected: replies([null, null, null]),
+  },
+  {
+    name: 'an array of mixed types',
+    wire: '*4\r\n:1\r\n+two\r\n$5\r\nthree\r\n*1\r\n:4\r\n',
+    expected: replies([1, 'two', 'three', [4]]),
+  },
+  {
+    name: 'errors nested in an array as ReplyError values',
+    wire: '*3\r\n+OK\r\n-ERR value is not an integer\r\n!10\r\nNOSCRIPT x\r\n',
+    expected: replies(['OK', new ReplyError('ERR value is not an integer'), new ReplyError('NOSCRIPT x')]),
+  },
+  {
+    name: 'nested arrays',
+    wire: '*2\r\n*2\r\n:1\r\n*0\r\n*1\r\n*1\r\n$1\r\nx\r\n',
+    expected: replies([[1, []], [['x']]]),
+  },
+  {
+    name: 'arrays nested twelve deep',
+    wire: `${'*1\r\n'.repeat(12)}:1\r\n`,
+    expected: replies(Array.from({ length: 12 }).reduce<RespValue>((inner) => [inner], 1)),
+  },
+  // RESP3
+  { name: 'a RESP3 null', wire: '_\r\n', expected: replies(null) },
+  { name: 'a double', wire: ',1.5\r\n', expected: replies(1.5) },
+  { name: 'a double with an exponent', wire: ',1.5e10\r\n', expected: replies(1.5e10) },
+  { name: 'a double with a negative uppercase exponent', wire: ',-2.5E-3\r\n', expected: replies(-2.5e-3) },
+  { name: 'an integral double', wire: ',10\r\n', expected: replies(10) },
+  { name: 'the double inf', wire: ',inf\r\n', expected: replies(Number.POSITIVE_INFINITY) },
+  { name: 'the double +inf', wire: ',+inf\r\n', expected: replies(Number.POSITIVE_INFINITY) },
+  { name: 'the double -inf', wire: ',-inf\r\n', expected: replies(Number.NEGATIVE_INFINITY) },
+  { name: 'the double nan', wire: ',nan\r\n', expected: replies(Number.NaN) },
+  { name: 'the boolean true', wire: '#t\r\n', expected: replies(true) },
+  { name: 'the boolean false', wire: '#f\r\n', expected: replies(false) },
+  {
+    name: 'a blob error as a ReplyError',
+    wire: '!21\r\nSYNTAX invalid syntax\r\n',
+    expected: replies(new ReplyError('SYNTAX invalid syntax')),
+  },
+  {
+    name: 'a verbatim string as its text',
+    wire: '=15\r\ntxt:Some string\r\n',
+    expected: replies('Some string'),
+  },
+  { name: 'an empty verbatim string', wire: '=4\r\nmkd:\r\n', expected: replies('') },
+  {
+    name: 'a verbatim string as a Buffer of its text in buffers mode',
+    wire: '=9\r\ntxt:a\r\nbc\r\n',
+    expected: replies(Buffer.from('a\r\nbc')),
+    buffers: true,
+  },
+  {
+    name: 'a big number',
+    wire: '(3492890328409238509324850943850943825024385\r\n',
+    expected: replies(3492890328409238509324850943850943825024385n),
+  },
+  { name: 'a negative big number', wire: '(-18446744073709551616\r\n', expected: replies(-(2n ** 64n)) },
+  { name: 'a small big number as a bigint', wire: '(1\r\n', expected: replies(1n) },
+  {
+    name: 'a map',
+    wire: '%2\r\n+first\r\n:1\r\n$6\r\nsecond\r\n:2\r\n',
+    expected: replies(map(['first', 1], ['second', 2])),
+  },
+  { name: 'an empty map', wire: '%0\r\n', expected: replies(new Map()) },
+  {
+    name: 'a map with aggregate keys and values',
+    wire: '%2\r\n*1\r\n:1\r\n%1\r\n+a\r\n#t\r\n~0\r\n_\r\n',
+    expected: replies(map([[1], map(['a', true])], [[], null])),
+  },
+  { name: 'a set as an array', wire: '~3\r\n+a\r\n:1\r\n,2.5\r\n', expected: replies(['a', 1, 2.5]) },
+  { name: 'an empty set', wire: '~0\r\n', expected: replies([]) },
+  {
+    name: 'the value after an attribute, dropping the attribute',
+    wire: '|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n*2\r\n:2039123\r\n:9543892\r\n',
+    expected: replies([2039123, 9543892]),
+  },
+  {
+    name: 'an array element preceded by an attribute',
+    wire: '*2\r\n:1\r\n|1\r\n+ttl\r\n:3600\r\n$1\r\nx\r\n',
+    expected: replies([1, 'x']),
+  },
+  {
+    name: 'a map value preceded by an attribute holding aggregates',
+    wire: '%1\r\n+k\r\n|2\r\n+a\r\n*2\r\n:1\r\n:2\r\n+b\r\n%1\r\n+c\r\n_\r\n+v\r\n',
+    expected: replies(map(['k', 'v'])),
+  },
+  { name: 'the value after an empty attribute', wire: '|0\r\n:5\r\n', expected: replies(5) },
+  {
+    name: 'the value after two attributes',
+    wire: '|1\r\n+a\r\n:1\r\n|1\r\n+b\r\n:2\r\n+OK\r\n',
+    expected: replies('OK'),
+  },
+  {
+    name: 'a push frame to onPush',
+    wire: '>3\r\n$7\r\nmessage\r\n$7\r\nchannel\r\n$5\r\nhello\r\n',
+    expected: [{ push: ['message', 'channel', 'hello'] }],
+  },
+  { name: 'an empty push frame to onPush', wire: '>0\r\n', expected: [{ push: [] }] },
+  {
+    name: 'push frames interleaved with replies in order',
+    wire: '+OK\r\n>2\r\n+invalidate\r\n*1\r\n$3\r\nkey\r\n:1\r\n>1\r\n+x\r\n',
+    expected: [{ reply: 'OK' }, { push: ['invalidate', ['key']] }, { reply: 1 }, { push: ['x'] }],
+  },
+  {
+    name: 'a push nested in an array as an array',
+    wire: '*2\r\n>1\r\n+a\r\n:1\r\n',
+    expected: replies([['a'], 1]),
+  },
+  {
+    name: 'a push frame after an attribute to onPush',
+    wire: '|1\r\n+a\r\n+b\r\n>1\r\n+m\r\n',
+    expected: [{ push: ['m'] }],
+  },
+];
+
+const wireOf = (testCase: Case): Buffer =>
+  typeof testCase.wire === 'string' ? Buffer.from(testCase.wire) : testCase.wire;
+
+function decodeInChunks(testCase: Case, cuts: readonly number[]): Delivery[] {
+  const { decoder, deliveries } = recordingDecoder({ returnBuffers: testCase.buffers });
+  feedInChunks(decoder, wireOf(testCase), cuts);
+  return deliveries;
+}
+
+describe('Decoder', () => {
+  for (const testCase of cases) {
+    describe(`decodes ${testCase.name}`, () => {
+      const wire = wireOf(testCase);
+
+      it('fed as one chunk', () => {
+        assert.deepStrictEqual(decodeInChunks(testCase, []), testCase.expected);
+      });
+
+      it('fed byte by byte', () => {
+        const cuts = Array.from({ length: wire.length }, (_, i) => i + 1);
+        assert.deepStrictEqual(decodeInChunks(testCase, cuts), testCase.expected);
+      });
+
+      it('split in two chunks at every position', () => {
+        for (let cut = 1; cut < wire.length; cut++) {
+          assert.deepStrictEqual(decodeInChunks(testCase, [cut]), testCase.expected, `split at ${cut}`);
+        }
+      });
+
+      it('repeated three times in one chunk', () => {
+        const { decoder, deliveries } = recordingDecoder({ returnBuffers: testCase.buffers });
+        decoder.feed(Buffer.concat([wire, wire, wire]));
+        assert.deepStrictEqual(deliveries, [
+          ...testCase.expected,
+          ...testCase.expected,
+          ...testCase.expected,
+        ]);
+      });
+    });
+  }
+
+  for (const buffers of [false, true]) {
+    it(`decodes every ${buffers ? 'buffers-mode' : 'string-mode'} case back to back, in one chunk and in random chunks`, () => {
+      const selected = cases.filter((testCase) => (testCase.buffers ?? false) === buffers);
+      const wire = Buffer.concat(selected.map(wireOf));
+      const expected = selected.flatMap((testCase) => testCase.expected);
+      const whole = recordingDecoder({ returnBuffers: buffers });
+      whole.decoder.feed(wire);
+      assert.deepStrictEqual(whole.deliveries, expected);
+      const random = new Random(7);
+      for (let round = 0; round < 50; round++) {
+        const chunked = recordingDecoder({ returnBuffers: buffers });
+        feedInChunks(chunked.decoder, wire, randomCuts(random, wire.length, 1 + random.int(64)));
+        assert.deepStrictEqual(chunked.deliveries, expected);
+      }
+    });
+  }
+
+  it('decodes an array longer than the preallocation cap', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    decoder.feed(Buffer.from(`*3000\r\n${':7\r\n'.repeat(3000)}`));
+    assert.deepStrictEqual(deliveries, replies(new Array(3000).fill(7)));
+  });
+
+  it('accepts a simple string line of exactly 64 KiB, whole and byte by byte', () => {
+    const text = 'x'.repeat(64 * 1024);
+    const wire = Buffer.from(`+${text}\r\n`);
+    const whole = recordingDecoder();
+    whole.decoder.feed(wire);
+    assert.deepStrictEqual(whole.deliveries, replies(text));
+    const chunked = recordingDecoder();
+    feedInChunks(
+      chunked.decoder,
+      wire,
+      Array.from({ length: wire.length }, (_, i) => i + 1),
+    );
+    assert.deepStrictEqual(chunked.deliveries, replies(text));
+  });
+});
+
+describe('Decoder.returnBuffers', () => {
+  it('applies to the next top-level value when switched between replies', () => {
+    const deliveries: Delivery[] = [];
+    const decoder: Decoder = new Decoder({
+      onReply: (reply) => {
+        deliveries.push({ reply });
+        decoder.returnBuffers = !decoder.returnBuffers;
+      },
+      onPush: () => assert.fail('no push expected'),
+    });
+    decoder.feed(Buffer.from('$3\r\nfoo\r\n*1\r\n$3\r\nbar\r\n=7\r\ntxt:baz\r\n'));
+    assert.deepStrictEqual(deliveries, replies('foo', [Buffer.from('bar')], 'baz'));
+  });
+
+  it('keeps the mode read at the start of a value that arrives in several chunks', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    const wire = Buffer.from('*2\r\n$3\r\nfoo\r\n$3\r\nbar\r\n');
+    for (let i = 0; i < wire.length; i++) {
+      decoder.feed(wire.subarray(i, i + 1));
+      decoder.returnBuffers = true;
+    }
+    assert.deepStrictEqual(deliveries, replies(['foo', 'bar']));
+  });
+
+  it('keeps the mode read at the start of a value whose header line was split', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    decoder.feed(Buffer.from('$1'));
+    decoder.returnBuffers = true;
+    decoder.feed(Buffer.from('0\r\n0123456789\r\n$1\r\nx\r\n'));
+    assert.deepStrictEqual(deliveries, replies('0123456789', Buffer.from('x')));
+  });
+});
+
+describe('Decoder buffers', () => {
+  it('returns a blob that spanned chunks as memory of its own', () => {
+    const { decoder, deliveries } = recordingDecoder({ returnBuffers: true });
+    const first = Buffer.from('$6\r\nabc');
+    const second = Buffer.from('def\r\n');
+    decoder.feed(first);
+    decoder.feed(second);
+    first.fill(0);
+    second.fill(0);
+    assert.deepStrictEqual(deliveries, replies(Buffer.from('abcdef')));
+  });
+});
+
+describe('Decoder callbacks', () => {
+  it('leave the decoder needing a reset when one throws, as the rest of the chunk is lost', () => {
+    const decoder = new Decoder({
+      onReply: () => {
+        throw new Error('callback failed');
+      },
+      onPush: () => {},
+    });
+    assert.throws(() => decoder.feed(Buffer.from('+a\r\n+b\r\n')), /callback failed/);
+    assert.throws(() => decoder.feed(Buffer.from('+c\r\n')), ProtocolError);
+  });
+});
+
+describe('Decoder.reset', () => {
+  it('drops a partial value so the next input starts fresh', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    decoder.feed(Buffer.from('*2\r\n$10\r\nabc'));
+    decoder.reset();
+    decoder.feed(Buffer.from('+OK\r\n'));
+    assert.deepStrictEqual(deliveries, replies('OK'));
+  });
+
+  it('drops a partial header line', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    decoder.feed(Buffer.from(':12'));
+    decoder.reset();
+    decoder.feed(Buffer.from(':3\r\n'));
+    assert.deepStrictEqual(deliveries, replies(3));
+  });
+
+  it('called from onReply stops decoding the rest of the chunk', () => {
+    const seen: RespValue[] = [];
+    const decoder: Decoder = new Decoder({
+      onReply: (reply) => {
+        seen.push(reply);
+        decoder.reset();
+      },
+      onPush: () => assert.fail('no push expected'),
+    });
+    decoder.feed(Buffer.from('+first\r\n+second\r\n'));
+    decoder.feed(Buffer.from('+third\r\n'));
+    assert.deepStrictEqual(seen, ['first', 'third']);
+  });
+
+  it('makes a decoder usable again after a protocol error', () => {
+    const { decoder, deliveries } = recordingDecoder();
+    assert.throws(() => decoder.feed(Buffer.from('?\r\n')), ProtocolError);
+    assert.throws(() => decoder.feed(Buffer.from('+OK\r\n')), ProtocolError);
+    decoder.reset();
+    decoder.feed(Buffer.from('+OK\r\n'));
+    assert.deepStrictEqual(deliveries, replies('OK'));
+  });
+});
+
+const invalidInputs: { name: string; wire: string }[] = [
+  { name: 'an unknown type byte', wire: 'A\r\n' },
+  { name: 'an unknown type byte after a complete reply', wire: '+OK\r\nhello\r\n' },
+  { name: 'an integer with a letter', wire: ':12a\r\n' },
+  { name: 'an integer without digits', wire: ':\r\n' },
+  { name: 'an integer that is only a sign', wire: ':-\r\n' },
+  { name: 'a length with a letter', wire: '$1x\r\n' },
+  { name: 'an empty length', wire: '*\r\n' },
+  { name: 'a length with a plus sign', wire: '$+3\r\nfoo\r\n' },
+  { name: 'a bulk length of -2', wire: '$-2\r\n' },
+  { name: 'an array length of -2', wire: '*-2\r\n' },
+  { name: 'a bulk length of -0', wire: '$-0\r\n' },
+  { name: 'a map length of -1', wire: '%-1\r\n' },
+  { name: 'a blob error length of -1', wire: '!-1\r\n' },
+  { name: 'a length over 2^63', wire: '$99999999999999999999\r\n' },
+  { name: 'a bulk length over the default limit', wire: '$9999999999\r\n' },
+  { name: 'an array length over the default limit', wire: '*99999999999\r\n' },
+  { name: 'a bulk string not followed by CRLF', wire: '$3\r\nfooXY' },
+  { name: 'a bulk string followed by CR and another byte', wire: '$3\r\nfoo\rX' },
+  { name: 'a boolean other than t or f', wire: '#x\r\n' },
+  { name: 'a boolean with two letters', wire: '#tt\r\n' },
+  { name: 'an empty boolean', wire: '#\r\n' },
+  { name: 'a CR not followed by LF', wire: '+OK\rX\r\n' },
+  { name: 'a length line with CR not followed by LF', wire: '*1\rX' },
+  { name: 'a RESP3 null with content', wire: '_x\r\n' },
+  { name: 'a double with two dots', wire: ',1.2.3\r\n' },
+  { name: 'an empty double', wire: ',\r\n' },
+  { name: 'a double spelled Infinity', wire: ',Infinity\r\n' },
+  { name: 'a double with spaces', wire: ', 1\r\n' },
+  { name: 'a big number with a letter', wire: '(12a\r\n' },
+  { name: 'a big number without digits', wire: '(-\r\n' },
+  { name: 'a verbatim string without its format prefix', wire: '=3\r\nabc\r\n' },
+  { name: 'a verbatim string without the colon', wire: '=5\r\ntxt-a\r\n' },
+  { name: 'an invalid element inside an array', wire: '*2\r\n:1\r\n?\r\n' },
+  { name: 'a simple string line over 64 KiB without CRLF', wire: `+${'x'.repeat(64 * 1024 + 10)}` },
+  { name: 'a simple string line over 64 KiB with CRLF', wire: `+${'x'.repeat(64 * 1024 + 1)}\r\n` },
+  { name: 'an integer line over 64 KiB', wire: `:${'1'.repeat(64 * 1024 + 10)}` },
+  { name: 'a double line over 64 KiB', wire: `,${'1'.repeat(64 * 1024 + 10)}` },
+];
+
+describe('Decoder rejects invalid input with a ProtocolError', () => {
+  for (const input of invalidInputs) {
+    it(`on ${input.name}, fed as one chunk`, () => {
+      const { decoder } = recordingDecoder();
+      assert.throws(() => decoder.feed(Buffer.from(input.wire)), ProtocolError);
+    });
+
+    it(`on ${input.name}, fed byte by byte`, () => {
+      const { decoder } = recordingDecoder();
+      const wire = Buffer.from(input.wire);
+      assert.throws(
+        () =>
+          feedInChunks(
+            decoder,
+            wire,
+            Array.from({ length: wire.length }, (_, i) => i + 1),
+          ),
+        ProtocolError,
+      );
+    });
+  }
+
+  it('on a bulk string longer than maxBulkLength, but accepts one of exactly that length', () => {
+    const decoder = new Decoder({ onReply: () => {}, onPush: () => {}, maxBulkLength: 3 });
+    decoder.feed(Buffer.from('$3\r\nfoo\r\n'));
+    assert.throws(() => decoder.feed(Buffer.from('$4\r\n')), /maxBulkLength/);
+  });
+
+  it('on an aggregate longer than maxAggregateLength, but accepts one of exactly that length', () => {
+    const decoder = new Decoder({ onReply: () => {}, onPush: () => {}, maxAggregateLength: 2 });
+    decoder.feed(Buffer.from('%2\r\n:1\r\n:1\r\n:2\r\n:2\r\n'));
+    assert.throws(() => decoder.feed(Buffer.from('~3\r\n')), /maxAggregateLength/);
+  });
+
+  it('on huge declared lengths at once, without allocating for them', () => {
+    const before = process.memoryUsage().rss;
+    for (const wire of ['$9999999999\r\n', '*99999999999\r\n', '%9999999999\r\n']) {
+      const { decoder } = recordingDecoder();
+      assert.throws(() => decoder.feed(Buffer.from(wire)), ProtocolError);
+    }
+    assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024);
+  });
+});
+
+describe('Decoder memory', () => {
+  it('does not allocate a declared length within the limits before its bytes arrive', () => {
+    const before = process.memoryUsage().rss;
+    const decoders = ['$500000000\r\nabc', '*1000000000\r\n:1\r\n', '%1000000000\r\n'].map((wire) => {
+      const { decoder, deliveries } = recordingDecoder();
+      decoder.feed(Buffer.from(wire));
+      assert.deepStrictEqual(deliveries, []);
+      return decoder;
+    });
+    assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024);
+    assert.equal(decoders.length, 3);
+  });
+
+  it('decodes a 64 MiB bulk string fed in 64 KiB chunks in under a second of CPU time', () => {
+    const size = 64 * 1024 * 1024;
+    const header = `$${size}\r\n`;
+    const wire = Buffer.alloc(header.length + size + 2);
+    wire.write(header);
+    for (let i = header.length; i < wire.length; i += 4093) wire[i] = i & 0xff;
+    wire.write('\r\n', wire.length - 2);
+    const { decoder, deliveries } = recordingDecoder({ returnBuffers: true });
+    // CPU time rather than wall time, so that a busy machine does not fail the test.
+    const started = process.cpuUsage();
+    for (let at = 0; at < wire.length; at += 64 * 1024) decoder.feed(wire.subarray(at, at + 64 * 1024));
+    const used = process.cpuUsage(started);
+    const elapsed = (used.user + used.system) / 1000;
+    assert.equal(deliveries.length, 1);
+    const decoded = 'reply' in deliveries[0] ? deliveries[0].reply : null;
+    assert.ok(wire.subarray(header.length, header.length + size).equals(decoded as Buffer));
+    assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  });
+});
+
+describe('Decoder fuzzing', () => {
+  it('decodes thousands of random valid RESP3 replies and pushes fed in random chunks', () => {
+    const random = new Random(0x5eed);
+    for (let iteration = 0; iteration < 3000; iteration++) {
+      const buffers = random.int(3) === 0;
+      const samples = Array.from({ length: 1 + random.int(4) }, () => randomDelivery(random, 4, buffers));
+      const wire = Buffer.concat(samples.map((sample) => sample.wire));
+      const { decoder, deliveries } = recordingDecoder({ returnBuffers: buffers });
+      feedInChunks(decoder, wire, randomCuts(random, wire.length, random.pick([1, 3, 16, 256])));
+      assert.deepStrictEqual(
+        deliveries,
+        samples.map((sample) => sample.expected),
+        `iteration ${iteration}`,
+      );
+    }
+  });
+
+  it('meets random and mutated bytes with values, waiting, or a ProtocolError only', () => {
+    const random = new Random(0xbad);
+    const alphabet = Buffer.from('+-:$*_,#!=(%~|>0123456789-.\r\ntfinaex');
+    for (let iteration = 0; iteration < 3000; iteration++) {
+      let wire: Buffer;
+      if (random.int(2) === 0) {
+        wire = Buffer.concat(
+          Array.from({ length: 1 + random.int(3) }, () => randomDelivery(random, 3, false).wire),
+        );
+        for (let flips = 1 + random.int(3); flips > 0; flips--) {
+          wire[random.int(wire.length)] = random.int(2) === 0 ? random.int(256) : random.pick([...alphabet]);
+        }
+      } else {
+        const length = 1 + random.int(60);
+        wire = Buffer.from(
+          Array.from({ length }, () => (random.int(4) === 0 ? random.int(256) : random.pick([...alphabet]))),
+        );
+      }
+      const decoder = new Decoder({ onReply: () => {}, onPush: () => {} });
+      decoder.returnBuffers = random.int(2) === 0;
+      try {
+        feedInChunks(decoder, wire, randomCuts(random, wire.length, 1 + random.int(16)));
+      } catch (error) {
+        assert.ok(error instanceof ProtocolError, `iteration ${iteration}: ${String(error)}`);
+      }
+    }
+  });
+});
