@@ -181,3 +181,27 @@ export class ProtocolError extends RedisError {
  * (did not run); `TOO_MANY_REDIRECTS` may have run.
  */
 export class ClusterError extends RedisError {}
+
+/**
+ * A command sent to every primary (SCRIPT LOAD, FUNCTION LOAD, SCRIPT FLUSH, ...) failed on some
+ * of them. `results` holds what the others answered, `errors` each failure, by `host:port`. The
+ * command ran where it succeeded (`mayHaveRun: true`); repeating these commands is safe.
+ */
+export class FanOutError extends ClusterError {
+  readonly results: ReadonlyMap<string, unknown>;
+  readonly errors: ReadonlyMap<string, Error>;
+  constructor(
+    commandName: string,
+    results: ReadonlyMap<string, unknown>,
+    errors: ReadonlyMap<string, Error>,
+  ) {
+    const failures = [...errors].map(([address, error]) => `${address}: ${error.message}`).join('; ');
+    super(
+      `${commandName} failed on ${errors.size} of ${errors.size + results.size} primaries: ${failures}`,
+      'FANOUT_FAILED',
+      true,
+    );
+    this.results = results;
+    this.errors = errors;
+  }
+}

@@ -11,6 +11,8 @@ export { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export { Pipeline } from './client/pipeline.js';
 export type { BufferCommands, Commands } from './client/surface.js';
+export { Cluster, type ClusterOptions } from './cluster/cluster.js';
+export { slotOf } from './cluster/slots.js';
 export type { CommandOptions } from './connection/command.js';
 export type { ConnectionStatus } from './connection/connection.js';
 export { exponentialBackoff, type ReconnectStrategy } from './connection/options.js';
@@ -21,6 +23,7 @@ export {
   ConnectionError,
   type ConnectionErrorCode,
   ExecAbortError,
+  FanOutError,
   ProtocolError,
   RedisError,
   ReplyError,

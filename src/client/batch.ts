@@ -1,6 +1,6 @@
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import { ArgumentError, type RedisError, ReplyError } from '../errors.js';
+import { ArgumentError, RedisError, ReplyError } from '../errors.js';
 import { argumentError, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg } from '../resp/types.js';
 import type { CommandRouter } from './client.js';
@@ -52,6 +52,10 @@ export abstract class Batch {
     }
     this.commands.push(command);
     return command.promise;
+  }
+
+  _refuse(error: Error): void {
+    this.#refusal ??= error instanceof RedisError ? error : new ArgumentError(error.message);
   }
 
   protected abstract get kind(): string;

@@ -1,9 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { Command, type CommandOptions, type ScriptSource } from '../connection/command.js';
+import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
-import { AbortError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
+import { sendBatch } from './batch.js';
+import { createCommand } from './command-factory.js';
 import { COMMANDS } from './commands/index.js';
 import { type CallMethod, type Executor, installSurface } from './executor.js';
 import { Multi } from './multi.js';
@@ -32,7 +33,10 @@ export interface CommandRouter extends Executor, CallMethod {
     options: CommandOptions | undefined,
   ): Command;
   /** The connection a batch of commands (a pipeline, a transaction) runs on. */
+  /** The connection a transaction runs on (all its commands in one slot on a cluster). */
   _connectionFor(commands: readonly Command[]): Connection;
+  /** Sends a pipeline's commands, each resolving its own promise. */
+  _sendBatch(commands: readonly Command[]): void;
 }
 
 export interface Client extends Commands {}
@@ -173,22 +177,13 @@ export class Client extends EventEmitter implements CommandRouter {
     script: ScriptSource | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const command = new Command(spec.name, spec.encodedName, args, spec.reply);
-    command.retryable = spec.readOnly;
-    command.script = script;
-    const timeout = options?.timeout ?? this.#options.commandTimeout;
-    if (timeout > 0) command.deadline = performance.now() + timeout;
-    if (options !== undefined) {
-      command.buffers = spec.buffers || options.buffers === true;
-      const signal = options.signal;
-      if (signal !== undefined) {
-        if (signal.aborted) command.reject(new AbortError(false, { cause: signal.reason }));
-        else command.watchSignal(signal, () => this.#connection.abort(command));
-      }
-    } else {
-      command.buffers = spec.buffers;
-    }
-    return command;
+    return createCommand(spec, args, script, options, this.#options.commandTimeout, this.#abort);
+  }
+
+  readonly #abort = (command: Command) => this.#connection.abort(command);
+
+  _sendBatch(commands: readonly Command[]): void {
+    sendBatch(this.#connection, commands);
   }
 
   _connectionFor(): Connection {
@@ -197,7 +192,13 @@ export class Client extends EventEmitter implements CommandRouter {
 
   async #sendOnControl(spec: CommandSpec): Promise<unknown> {
     if (this.#control === undefined || this.#control.status === 'closed') {
-      const control = new Connection({ ...this.#options.connection, reconnect: false, offlineQueue: true });
+      // Only HELLO/AUTH: while a script runs the server refuses SETNAME and SELECT (BUSY).
+      const control = new Connection({
+        ...this.#options.connection,
+        name: undefined,
+        db: 0,
+        reconnect: false,
+      });
       this.#control = control;
       control.on('error', () => undefined);
       await control.connect();
@@ -254,6 +255,10 @@ export class ClientView implements CommandRouter {
 
   _connectionFor(commands: readonly Command[]): Connection {
     return this.#client._connectionFor(commands);
+  }
+
+  _sendBatch(commands: readonly Command[]): void {
+    this.#client._sendBatch(commands);
   }
 
   pipeline(): Pipeline & Commands {

@@ -12,6 +12,21 @@ import { type CommandSpec, NO_KEYS } from './spec.js';
  */
 export interface Executor {
   _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown>;
+  /** Batches record calls refused before they were built, so `exec()` refuses the whole batch. */
+  _refuse?(error: Error): void;
+}
+
+const ignore = () => undefined;
+
+/** The promise of a call refused before it was built (bad options, bad keys). */
+export function refused(target: Executor, error: unknown): Promise<never> {
+  const rejection = Promise.reject(error);
+  if (target._refuse !== undefined) {
+    target._refuse(error as Error);
+    // A batch reports the refusal from exec(); an unawaited queued call must not crash the process.
+    rejection.catch(ignore);
+  }
+  return rejection;
 }
 
 /** Installs one method per table entry on `prototype`, each building its arguments and executing. */
@@ -29,7 +44,7 @@ export function installCommands(prototype: object, table: Record<string, Command
         try {
           args = build(...params);
         } catch (error) {
-          return Promise.reject(error);
+          return refused(this, error);
         }
         return this._execute(spec, args);
       },
@@ -95,6 +110,7 @@ function rawSpecFor(name: string, known: CommandSpec | undefined): CommandSpec {
       args: identity,
       reply: undefined,
       buffers: known?.buffers ?? false,
+      keysKnown: known !== undefined,
     };
     if (rawSpecs.size < 4096) rawSpecs.set(name, spec);
   }
@@ -124,7 +140,7 @@ function scriptExists(this: Executor, sha1: string | readonly string[]): Promise
   try {
     args = spec.args(many ? sha1 : [sha1]);
   } catch (error) {
-    return Promise.reject(error);
+    return refused(this, error);
   }
   const reply = this._execute(spec, args) as Promise<boolean[]>;
   return many ? reply : reply.then((found) => found[0]);
@@ -136,7 +152,7 @@ function call(this: Executor, name: string, ...args: RedisArg[]): Promise<RespVa
   try {
     resolved = specForCall(name, args);
   } catch (error) {
-    return Promise.reject(error);
+    return refused(this, error);
   }
   return this._execute(resolved.spec, resolved.args) as Promise<RespValue>;
 }

@@ -1,4 +1,4 @@
-import { Batch, sendBatch } from './batch.js';
+import { Batch } from './batch.js';
 import { installSurface } from './executor.js';
 import type { Commands } from './surface.js';
 
@@ -29,7 +29,7 @@ export class Pipeline extends Batch {
       return Promise.reject(error);
     }
     if (commands.length === 0) return Promise.resolve([]);
-    sendBatch(this.router._connectionFor(commands), commands);
+    this.router._sendBatch(commands);
     return Batch.collect(commands);
   }
 }

@@ -40,6 +40,8 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly reply: ReplyTransform | undefined;
   /** The reply is binary by nature (FUNCTION DUMP, DUMP): always decoded as Buffers. */
   readonly buffers: boolean;
+  /** False for commands redmoon does not describe (`call()`): a cluster asks the server for keys. */
+  readonly keysKnown: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
@@ -65,6 +67,7 @@ export function command<Params extends unknown[], Reply = unknown>(
     args: definition.args,
     reply: definition.reply as ReplyTransform | undefined,
     buffers: definition.buffers ?? false,
+    keysKnown: true,
   };
 }
 

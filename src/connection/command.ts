@@ -64,6 +64,11 @@ export class Command {
   script: ScriptSource | undefined = undefined;
   /** Whether a NOSCRIPT reply was already healed once for this command. */
   reloaded = false;
+  /**
+   * Where a cluster sends it: a hash slot (0..16383), `-1` for keyless commands, `-2` when the
+   * keys must first be asked of the server (commands redmoon does not describe). Unused otherwise.
+   */
+  route = -1;
   /** Absolute deadline in ms (performance.now()), 0 for none. */
   deadline = 0;
   signal: AbortSignal | undefined = undefined;

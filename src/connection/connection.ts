@@ -142,6 +142,8 @@ export class Connection extends EventEmitter {
     }
     if (this.#pending.length === 0) this.#decoder.returnBuffers = command.buffers;
     this.#pending.push(command);
+    // After a flush we sent, nothing is known to be loaded (flushes by others show as NOSCRIPT).
+    if (command.name === 'SCRIPT FLUSH') this.knownScripts.clear();
     if (command.deadline > 0) this.#deadlines.add(command);
   }
 
@@ -455,7 +457,8 @@ export class Connection extends EventEmitter {
   /**
    * Settles the commands written to the socket that just closed. DESIGN §3, at most once: a write
    * whose reply was lost fails with `mayHaveRun: true`; a retryable (read-only) one stays queued
-   * and is sent again. Commands not yet written stay queued in order.
+   * and is sent again. Commands not yet written stay queued in order. Without an offline queue,
+   * both fail instead, and whoever routed them decides (a cluster retries what is safe).
    */
   #failWritten(cause: Error): void {
     const written = this.#inFlight;
@@ -469,8 +472,11 @@ export class Connection extends EventEmitter {
     ) {
       if (command.isDone) continue;
       if (i >= written || command.state === CommandState.Queued) {
-        kept.push(command);
-      } else if (command.retryable && !closing) {
+        // Without an offline queue (cluster node connections), unsent commands fail at once so
+        // the router can send them to wherever their slot lives now.
+        if (this.options.offlineQueue || closing) kept.push(command);
+        else command.reject(notSent(command.name, cause));
+      } else if (command.retryable && !closing && this.options.offlineQueue) {
         command.state = CommandState.Queued;
         kept.push(command);
       } else {
@@ -516,6 +522,15 @@ function lost(name: string, cause: Error): ConnectionError {
     `${name}: the connection was lost after the command was sent; it may have been applied (${cause.message})`,
     'CONNECTION_LOST',
     true,
+    { cause },
+  );
+}
+
+function notSent(name: string, cause: Error): ConnectionError {
+  return new ConnectionError(
+    `${name}: the connection was lost before the command was sent; it did not run (${cause.message})`,
+    'NOT_CONNECTED',
+    false,
     { cause },
   );
 }

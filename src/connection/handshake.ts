@@ -47,6 +47,7 @@ export async function handshake(options: ConnectionOptions, send: HandshakeSend)
     if (options.name !== undefined) throwIfError(await send('CLIENT', ['SETNAME', options.name]));
   }
   if (options.db !== 0) throwIfError(await send('SELECT', [options.db]));
+  if (options.readOnlyReplica) throwIfError(await send('READONLY', []));
   return hello;
 }
 

@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   offlineQueue: boolean;
   /** Largest blob a reply may declare, in bytes. */
   maxBulkLength: number;
+  /** Send READONLY after the handshake: a cluster replica connection serving reads. */
+  readOnlyReplica?: boolean;
 }
 
 /** Exponential backoff with full jitter between `initialDelay` and `maxDelay`. */

@@ -1,4 +1,5 @@
 import { type FunctionLibraryInfo, scriptingCommands } from '../client/commands/scripting.js';
+import { refused } from '../client/executor.js';
 import type { CommandSpec } from '../client/spec.js';
 import { ArgumentError, RedisError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
@@ -49,9 +50,13 @@ export class RedisFunction {
     return this.flags.includes('no-writes');
   }
 
-  /** FCALL name numkeys keys... args... */
+  /**
+   * FCALL name numkeys keys... args... — sent as FCALL_RO when the function is flagged
+   * `no-writes` (the same call to the server), so it may be retried after a reconnect and served
+   * by a replica when the cluster reads from replicas.
+   */
   fcall<T = RespValue>(target: ScriptTarget, keys?: RedisArg[], args?: RedisArg[]): Promise<T> {
-    return call<T>(target, FCALL, this.name, keys, args);
+    return call<T>(target, this.readOnly ? FCALL_RO : FCALL, this.name, keys, args);
   }
 
   /** FCALL_RO: the server refuses it unless the function is flagged `no-writes`. */
@@ -71,7 +76,7 @@ function call<T>(
   try {
     built = spec.args(name, keys, args);
   } catch (error) {
-    return Promise.reject(error);
+    return refused(target, error);
   }
   return target._execute(spec, built) as Promise<T>;
 }
@@ -131,7 +136,7 @@ export class Library {
     // LIBRARYNAME is a glob pattern to the server (`echo*`, `lib?`), so pick the exact name out.
     const listed = (await target._execute(
       FUNCTION_LIST,
-      FUNCTION_LIST.args({ libraryName: name }),
+      FUNCTION_LIST.args({ libraryName: name, withCode: true }),
     )) as FunctionLibraryInfo[];
     const info = listed.find((library) => library.libraryName === name);
     if (info === undefined)

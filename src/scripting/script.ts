@@ -1,6 +1,6 @@
 import { Batch } from '../client/batch.js';
 import { checkSha1, scriptCallArgs, scriptingCommands } from '../client/commands/scripting.js';
-import type { Executor } from '../client/executor.js';
+import { type Executor, refused } from '../client/executor.js';
 import type { CommandSpec } from '../client/spec.js';
 import type { ScriptSource } from '../connection/command.js';
 import { ArgumentError } from '../errors.js';
@@ -164,7 +164,7 @@ export class Script<S extends ScriptSignature = UntypedScript> implements Script
       }
       args = scriptCallArgs(spec.name, body, keys, scriptArgs);
     } catch (error) {
-      return Promise.reject(error);
+      return refused(target, error);
     }
     // In a batch the script is always attached, so it can be loaded ahead of the batch.
     const attach = reload || (target instanceof Batch && this.#lua !== undefined);

@@ -196,7 +196,12 @@ export const scriptingCommands = {
     name: 'SCRIPT EXISTS',
     keys: NO_KEYS,
     readOnly: true,
-    args: (sha1s: readonly string[]) => sha1s.map((sha) => checkSha1('SCRIPT EXISTS', sha)),
+    args: (sha1s: readonly string[]) => {
+      if (!Array.isArray(sha1s) || sha1s.length === 0) {
+        throw new ArgumentError('SCRIPT EXISTS: expected a sha1 or a non-empty array of them');
+      }
+      return sha1s.map((sha) => checkSha1('SCRIPT EXISTS', sha));
+    },
     reply: (raw: RespValue[]): boolean[] => raw.map((value) => value === 1 || value === true),
   }),
   /** https://redis.io/commands/script-load/ — resolves the sha1 the server computed. */
