@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, Cluster, RedisError, Script, slotOf } from '../../src/index.js';
+import { type RedisCluster, type RedisServer, startCluster } from '../../src/testing/index.js';
+import { PROTOCOLS, sleep } from '../helpers.js';
+
+const INCR = Script.fromLua("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+
+/** Outcome of a write load: what the cluster acknowledged, and what failed, per key. */
+interface LoadResult {
+  acknowledged: Map<string, number>;
+  /** Failed with `mayHaveRun: true`: the increment may or may not be there. */
+  uncertain: Map<string, number>;
+  /** Failed with `mayHaveRun: false`: the increment is certainly not there. */
+  notApplied: Map<string, number>;
+  errors: Map<string, number>;
+}
+
+/** Workers running INCR scripts over `keys` until `stop` resolves. */
+async function runLoad(
+  cluster: Cluster,
+  keys: string[],
+  stop: Promise<void>,
+  workers = 16,
+): Promise<LoadResult> {
+  const result: LoadResult = {
+    acknowledged: new Map(),
+    uncertain: new Map(),
+    notApplied: new Map(),
+    errors: new Map(),
+  };
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  let stopped = false;
+  void stop.then(() => {
+    stopped = true;
+  });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (!stopped) {
+        const key = keys[next++ % keys.length];
+        try {
+          await INCR.evalshaWithReload(cluster, [key], [1]);
+          bump(result.acknowledged, key);
+        } catch (error) {
+          assert.ok(error instanceof RedisError, `a failure that is not a RedisError: ${String(error)}`);
+          assert.equal(typeof error.mayHaveRun, 'boolean');
+          bump(error.mayHaveRun ? result.uncertain : result.notApplied, key);
+          bump(result.errors, error.code);
+          await sleep(5);
+        }
+      }
+    }),
+  );
+  return result;
+}
+
+/** Every acknowledged increment is present; only may-have-run failures can add more. */
+async function assertNothingLost(cluster: Cluster, keys: string[], load: LoadResult): Promise<void> {
+  for (const key of keys) {
+    const value = Number((await cluster.get(key)) ?? 0);
+    const acknowledged = load.acknowledged.get(key) ?? 0;
+    const uncertain = load.uncertain.get(key) ?? 0;
+    assert.ok(
+      value >= acknowledged && value <= acknowledged + uncertain,
+      `${key}: value ${value}, acknowledged ${acknowledged}, uncertain ${uncertain}`,
+    );
+  }
+}
+
+function total(map: Map<string, number>): number {
+  let sum = 0;
+  for (const count of map.values()) sum += count;
+  return sum;
+}
+
+function summary(label: string, load: LoadResult): string {
+  const errors = [...load.errors].map(([code, count]) => `${code}×${count}`).join(' ') || 'none';
+  return `${label}: acknowledged ${total(load.acknowledged)}, may-have-run ${total(load.uncertain)}, not applied ${total(load.notApplied)} (errors: ${errors})`;
+}
+
+async function direct(server: RedisServer): Promise<Client> {
+  const client = new Client({ url: server.url, reconnect: false });
+  await client.connect();
+  return client;
+}
+
+async function ownerOf(harness: RedisCluster, slot: number): Promise<RedisServer> {
+  for (const server of harness.nodes) {
+    const client = await direct(server);
+    try {
+      const role = (await client.call('ROLE')) as unknown[];
+      if (role[0] !== 'master') continue;
+      const slots = (await client.call('CLUSTER', 'SLOTS')) as unknown[][];
+      const myId = await client.call('CLUSTER', 'MYID');
+      for (const range of slots) {
+        const [start, end, primary] = range as [number, number, unknown[]];
+        if (slot >= start && slot <= end && primary[2] === myId) return server;
+      }
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new Error(`no primary serves slot ${slot}`);
+}
+
+/** Keys spread over every shard, plus `count` keys sharing the hash tag `tag`. */
+function keysFor(tag: string, count: number, spread: number): string[] {
+  const keys = Array.from({ length: count }, (_, i) => `{${tag}}:${i}`);
+  for (let i = 0; i < spread; i++) keys.push(`${tag}:spread:${i}`);
+  return keys;
+}
+
+for (const resp of PROTOCOLS) {
+  describe(`RESP${resp}: faults under a scripted INCR load`, () => {
+    let harness: RedisCluster;
+    before(async () => {
+      harness = await startCluster({ primaries: 3, replicasPerPrimary: 1 });
+    });
+    after(() => harness.stop());
+
+    test('a slot migrated by hand during traffic (MIGRATING/IMPORTING, ASK, then MOVED) loses nothing', async () => {
+      const cluster = new Cluster({ nodes: [harness.urls[0]], resp });
+      await cluster.connect();
+      const keys = keysFor(`mig${resp}`, 20, 20);
+      const slot = slotOf(keys[0]);
+      const source = await ownerOf(harness, slot);
+      const target = harness.primaries.find((server) => server.port !== source.port)!;
+      const src = await direct(source);
+      const dst = await direct(target);
+      let finish!: () => void;
+      const stop = new Promise<void>((resolve) => (finish = resolve));
+      const loading = runLoad(cluster, keys, stop);
+      await sleep(200);
+
+      const sourceId = await src.call('CLUSTER', 'MYID');
+      const targetId = await dst.call('CLUSTER', 'MYID');
+      await dst.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId as string);
+      await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId as string);
+      for (;;) {
+        const batch = (await src.call('CLUSTER', 'GETKEYSINSLOT', slot, 2)) as string[];
+        if (batch.length === 0) break;
+        await src.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', ...batch);
+        await sleep(40);
+      }
+      for (const server of harness.primaries) {
+        const node = await direct(server);
+        await node.call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId as string);
+        node.disconnect();
+      }
+      await sleep(300);
+      finish();
+      const load = await loading;
+      console.log(summary(`RESP${resp} migration`, load));
+
+      assert.ok(total(load.acknowledged) > 200, 'the load kept running through the migration');
+      await assertNothingLost(cluster, keys, load);
+      assert.equal(
+        await dst.call('CLUSTER', 'COUNTKEYSINSLOT', slot),
+        20,
+        'the migrated keys live on the target now',
+      );
+      assert.equal(await src.call('CLUSTER', 'COUNTKEYSINSLOT', slot), 0);
+      assert.equal(total(load.uncertain), 0, 'redirects never leave a write in doubt');
+      const stats = String(await dst.call('INFO', 'commandstats'));
+      assert.match(
+        stats,
+        /cmdstat_asking:calls=[1-9]/,
+        'the load followed ASK redirects to the importing node',
+      );
+      src.disconnect();
+      dst.disconnect();
+      await cluster.quit();
+    });
+
+    test('a manual CLUSTER FAILOVER during traffic loses nothing and traffic resumes', async () => {
+      const cluster = new Cluster({ nodes: [harness.urls[0]], resp });
+      await cluster.connect();
+      const keys = keysFor(`fo${resp}`, 10, 30);
+      let finish!: () => void;
+      const stop = new Promise<void>((resolve) => (finish = resolve));
+      const loading = runLoad(cluster, keys, stop);
+      await sleep(200);
+
+      const replica = await direct(harness.replicas[0]);
+      assert.equal(await replica.call('CLUSTER', 'FAILOVER'), 'OK');
+      for (let i = 0; i < 100; i++) {
+        const role = (await replica.call('ROLE')) as unknown[];
+        if (role[0] === 'master') break;
+        await sleep(50);
+      }
+      assert.equal(((await replica.call('ROLE')) as unknown[])[0], 'master');
+      await sleep(500);
+      finish();
+      const load = await loading;
+      console.log(summary(`RESP${resp} manual failover`, load));
+      await assertNothingLost(cluster, keys, load);
+      replica.disconnect();
+      await cluster.quit();
+    });
+
+    test('kill -9 of a primary during traffic: acknowledged increments survive, failures say whether they may have run', async () => {
+      const cluster = new Cluster({ nodes: harness.urls, resp });
+      await cluster.connect();
+      const keys = keysFor(`kill${resp}`, 10, 30);
+      let finish!: () => void;
+      const stop = new Promise<void>((resolve) => (finish = resolve));
+      const loading = runLoad(cluster, keys, stop);
+      await sleep(300);
+
+      // Pick a primary that has a replica. Replication is asynchronous, so pause its writes and
+      // let the replica catch up before the kill: every write the client saw acknowledged is then
+      // on the replica that takes over, and what was in flight fails as "may have run".
+      const primaries = await Promise.all(
+        harness.nodes.map(async (server) => ({ server, client: await direct(server) })),
+      );
+      let victim: { server: RedisServer; client: Client } | undefined;
+      for (const node of primaries) {
+        const role = (await node.client.call('ROLE')) as unknown[];
+        if (role[0] === 'master' && (role[2] as unknown[]).length > 0) {
+          victim = node;
+          break;
+        }
+      }
+      assert.ok(victim, 'a primary with a replica');
+      await victim.client.call('CLIENT', 'PAUSE', 3000, 'WRITE');
+      for (let i = 0; i < 50; i++) {
+        const role = (await victim.client.call('ROLE')) as [string, number, Array<[string, string, string]>];
+        if (role[2].every((replica) => Number(replica[2]) === role[1])) break;
+        await sleep(20);
+      }
+      for (const node of primaries) node.client.disconnect();
+      await victim.server.kill('SIGKILL');
+
+      // The replica is promoted after cluster-node-timeout; the load keeps going meanwhile.
+      const deadline = Date.now() + 20_000;
+      let resumed = false;
+      while (Date.now() < deadline && !resumed) {
+        await sleep(250);
+        try {
+          await cluster.withOptions({ timeout: 1000 }).set(`{kill${resp}}:probe`, 'x');
+          resumed = true;
+        } catch {
+          // still failing over
+        }
+      }
+      assert.ok(resumed, 'writes to the failed shard resume after the replica is promoted');
+      await sleep(500);
+      finish();
+      const load = await loading;
+      console.log(summary(`RESP${resp} kill -9`, load));
+      await assertNothingLost(cluster, keys, load);
+      await cluster.quit();
+      await victim.server.restart();
+    });
+  });
+}
