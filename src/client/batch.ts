@@ -100,7 +100,7 @@ export abstract class Batch {
 export function sendBatch(connection: Connection, commands: readonly Command[]): void {
   for (const command of commands) {
     const script = command.script;
-    if (script !== undefined && !connection.knownScripts.has(script.sha1)) {
+    if (script !== undefined && script.kind !== 'function' && !connection.knownScripts.has(script.sha1)) {
       connection.loadScript(script).catch(ignore);
     }
   }

@@ -36,8 +36,8 @@ export class Multi extends Batch {
     const loads: ScriptSource[] = [];
     for (const command of commands) {
       const script = command.script;
-      if (script !== undefined && !connection.knownScripts.has(script.sha1) && !loads.includes(script))
-        loads.push(script);
+      if (script === undefined || script.kind === 'function') continue;
+      if (!connection.knownScripts.has(script.sha1) && !loads.includes(script)) loads.push(script);
     }
     const multi = internal('MULTI', []);
     const loadCommands = loads.map((script) => internal('SCRIPT', ['LOAD', script.lua]));

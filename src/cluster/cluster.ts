@@ -208,7 +208,7 @@ export class Cluster extends EventEmitter implements CommandRouter {
   _sendBatch(commands: readonly Command[]): void {
     // Scripts not known on a node are loaded there once, ahead of the batch's calls to them.
     for (const command of commands) {
-      if (command.script === undefined || command.route < 0) continue;
+      if (command.script === undefined || command.script.kind === 'function' || command.route < 0) continue;
       const handle = this.#pool.nodeFor(command.route, command.retryable);
       if (handle !== undefined && !handle.connection.knownScripts.has(command.script.sha1)) {
         handle.connection.loadScript(command.script).catch(() => undefined);

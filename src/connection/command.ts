@@ -5,10 +5,15 @@ import type { RedisArg, RespValue } from '../resp/types.js';
 /** Turns a raw reply into what the caller receives. May throw; the command then rejects. */
 export type ReplyTransform = (reply: RespValue) => unknown;
 
-/** A script's body, attached to EVALSHA-like commands so a NOSCRIPT reply can be healed. */
+/**
+ * What a command needs the server to hold, attached so a NOSCRIPT reply (or a missing function)
+ * can be healed on the node that said it: a script (`sha1`, `lua`), or a function library
+ * (`kind: 'function'`, `sha1` = `function:<library>`, `lua` = the library's code).
+ */
 export interface ScriptSource {
   readonly sha1: string;
   readonly lua: string;
+  readonly kind?: 'script' | 'function';
 }
 
 /** Per-call options: `client.withOptions({ timeout, signal, buffers })`. */

@@ -160,7 +160,11 @@ export class Connection extends EventEmitter {
   loadScript(script: ScriptSource): Promise<unknown> {
     let loading = this.#scriptLoads.get(script.sha1);
     if (loading === undefined) {
-      const command = new Command('SCRIPT', encodedNameOf('SCRIPT'), ['LOAD', script.lua]);
+      const command =
+        script.kind === 'function'
+          ? // Without REPLACE: heal a node that lacks the library, never overwrite a newer version.
+            new Command('FUNCTION', encodedNameOf('FUNCTION'), ['LOAD', script.lua])
+          : new Command('SCRIPT', encodedNameOf('SCRIPT'), ['LOAD', script.lua]);
       this.send(command);
       loading = command.promise.then(
         (sha) => {
@@ -291,7 +295,7 @@ export class Connection extends EventEmitter {
       return;
     }
     value.command = command.name;
-    if (value.code === 'NOSCRIPT' && command.script !== undefined) {
+    if (command.script !== undefined && isMissing(value, command.script)) {
       this.knownScripts.delete(command.script.sha1);
       if (!command.reloaded && !command.isDone) {
         this.#reloadAndResend(command, command.script);
@@ -301,7 +305,10 @@ export class Connection extends EventEmitter {
     command.reject(value);
   }
 
-  /** DESIGN §3: NOSCRIPT means the script did not run, so loading it and sending once more is safe. */
+  /**
+   * DESIGN §3: NOSCRIPT (or, for a function, "Function not found") means nothing ran, so loading
+   * it on this node and sending once more is safe.
+   */
   #reloadAndResend(command: Command, script: ScriptSource): void {
     command.reloaded = true;
     command.state = CommandState.Queued;
@@ -524,6 +531,16 @@ function lost(name: string, cause: Error): ConnectionError {
     true,
     { cause },
   );
+}
+
+/**
+ * Whether the server lacks what `source` provides. A missing function has no error code of its
+ * own (`ERR Function not found`), so it is recognised by its text.
+ */
+function isMissing(error: ReplyError, source: ScriptSource): boolean {
+  if (source.kind === 'function')
+    return error.code === 'ERR' && error.message.startsWith('ERR Function not found');
+  return error.code === 'NOSCRIPT';
 }
 
 function notSent(name: string, cause: Error): ConnectionError {

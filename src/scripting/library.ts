@@ -1,6 +1,7 @@
 import { type FunctionLibraryInfo, scriptingCommands } from '../client/commands/scripting.js';
 import { refused } from '../client/executor.js';
 import type { CommandSpec } from '../client/spec.js';
+import type { ScriptSource } from '../connection/command.js';
 import { ArgumentError, RedisError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
@@ -32,17 +33,24 @@ export class RedisFunction {
   readonly libraryName: string;
   readonly description: string | null;
   readonly flags: readonly FunctionFlag[];
+  /** The library's code, when known: a node that lacks the library gets it when first called. */
+  readonly #library: ScriptSource | undefined;
 
   constructor(
     name: string,
     libraryName: string,
     flags: readonly string[],
     description: string | null = null,
+    libraryCode?: string,
   ) {
     this.name = name;
     this.libraryName = libraryName;
     this.flags = Object.freeze([...flags]);
     this.description = description;
+    this.#library =
+      libraryCode === undefined
+        ? undefined
+        : { sha1: `function:${libraryName}`, lua: libraryCode, kind: 'function' };
   }
 
   /** Declared `no-writes`: may run with FCALL_RO and on replicas. */
@@ -56,12 +64,12 @@ export class RedisFunction {
    * by a replica when the cluster reads from replicas.
    */
   fcall<T = RespValue>(target: ScriptTarget, keys?: RedisArg[], args?: RedisArg[]): Promise<T> {
-    return call<T>(target, this.readOnly ? FCALL_RO : FCALL, this.name, keys, args);
+    return call<T>(target, this.readOnly ? FCALL_RO : FCALL, this.name, keys, args, this.#library);
   }
 
   /** FCALL_RO: the server refuses it unless the function is flagged `no-writes`. */
   fcallRo<T = RespValue>(target: ScriptTarget, keys?: RedisArg[], args?: RedisArg[]): Promise<T> {
-    return call<T>(target, FCALL_RO, this.name, keys, args);
+    return call<T>(target, FCALL_RO, this.name, keys, args, this.#library);
   }
 }
 
@@ -69,8 +77,9 @@ function call<T>(
   target: ScriptTarget,
   spec: CommandSpec,
   name: string,
-  keys?: RedisArg[],
-  args?: RedisArg[],
+  keys: RedisArg[] | undefined,
+  args: RedisArg[] | undefined,
+  library: ScriptSource | undefined,
 ): Promise<T> {
   let built: RedisArg[];
   try {
@@ -78,7 +87,7 @@ function call<T>(
   } catch (error) {
     return refused(target, error);
   }
-  return target._execute(spec, built) as Promise<T>;
+  return target._execute(spec, built, library) as Promise<T>;
 }
 
 /**
@@ -101,7 +110,7 @@ export class Library {
     this.functions = new Map(
       info.functions.map((fn) => [
         fn.name,
-        new RedisFunction(fn.name, info.libraryName, fn.flags, fn.description),
+        new RedisFunction(fn.name, info.libraryName, fn.flags, fn.description, code),
       ]),
     );
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Cluster, RedisError, Script, slotOf } from '../../src/index.js';
+import { Client, Cluster, Library, RedisError, Script, slotOf } from '../../src/index.js';
 import { type RedisCluster, type RedisServer, startCluster } from '../../src/testing/index.js';
 import { PROTOCOLS, sleep } from '../helpers.js';
 
@@ -85,6 +85,30 @@ async function direct(server: RedisServer): Promise<Client> {
   return client;
 }
 
+/** Waits until the cluster settles: 3 primaries, and every replica connected to its primary. */
+async function waitForStableCluster(harness: RedisCluster, primaries: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    let masters = 0;
+    let settled = true;
+    for (const server of harness.nodes) {
+      const client = new Client({ url: server.url, reconnect: false });
+      try {
+        await client.connect();
+        const role = (await client.call('ROLE')) as unknown[];
+        if (role[0] === 'master') masters++;
+        else if (role[3] !== 'connected') settled = false;
+      } catch {
+        // a killed node: not part of the count
+      } finally {
+        client.disconnect();
+      }
+    }
+    if (settled && masters === primaries) return;
+    await sleep(100);
+  }
+  throw new Error('the cluster did not settle');
+}
+
 async function ownerOf(harness: RedisCluster, slot: number): Promise<RedisServer> {
   for (const server of harness.nodes) {
     const client = await direct(server);
@@ -110,6 +134,10 @@ function keysFor(tag: string, count: number, spread: number): string[] {
   for (let i = 0; i < spread; i++) keys.push(`${tag}:spread:${i}`);
   return keys;
 }
+
+const COUNTER_LIBRARY = `#!lua name=faultlib
+redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)
+`;
 
 for (const resp of PROTOCOLS) {
   describe(`RESP${resp}: faults under a scripted INCR load`, () => {
@@ -194,6 +222,8 @@ for (const resp of PROTOCOLS) {
       finish();
       const load = await loading;
       console.log(summary(`RESP${resp} manual failover`, load));
+      // The old primary resynchronises as a replica; let that finish before the next test.
+      await waitForStableCluster(harness, 3);
       await assertNothingLost(cluster, keys, load);
       replica.disconnect();
       await cluster.quit();
@@ -203,6 +233,7 @@ for (const resp of PROTOCOLS) {
       const cluster = new Cluster({ nodes: harness.urls, resp });
       await cluster.connect();
       const keys = keysFor(`kill${resp}`, 10, 30);
+      const library = await Library.fromCode(cluster, COUNTER_LIBRARY);
       let finish!: () => void;
       const stop = new Promise<void>((resolve) => (finish = resolve));
       const loading = runLoad(cluster, keys, stop);
@@ -250,8 +281,38 @@ for (const resp of PROTOCOLS) {
       const load = await loading;
       console.log(summary(`RESP${resp} kill -9`, load));
       await assertNothingLost(cluster, keys, load);
+
+      // The promoted replica is a primary now and has the library (functions replicate).
+      await cluster.refresh();
+      assert.ok(!cluster.primaries.includes(`127.0.0.1:${victim.server.port}`));
+      for (const address of cluster.primaries) {
+        const node = new Client({ url: `redis://${address}` });
+        await node.connect();
+        const names = (await node.functionList()).map((info) => info.libraryName);
+        assert.ok(names.includes('faultlib'), `${address} has the library`);
+        node.disconnect();
+      }
+      assert.equal(
+        await library.functions.get('bump')!.fcall(cluster, [keys[0]]),
+        Number(await cluster.get(keys[0])),
+      );
       await cluster.quit();
       await victim.server.restart();
+    });
+
+    test('a primary that lacks a library gets it when one of its functions is first called', async () => {
+      const cluster = new Cluster({ nodes: harness.urls, resp });
+      await cluster.connect();
+      const code = COUNTER_LIBRARY.replace('faultlib', `heal${resp}`).replace("'bump'", `'heal_bump${resp}'`);
+      const library = await Library.fromCode(cluster, code);
+      const key = `heal${resp}:key`;
+      const owner = await ownerOf(harness, slotOf(key));
+      const node = await direct(owner);
+      assert.equal(await node.functionDelete(`heal${resp}`), 'OK');
+      assert.equal(await library.functions.get(`heal_bump${resp}`)!.fcall(cluster, [key]), 1);
+      assert.ok((await node.functionList()).some((info) => info.libraryName === `heal${resp}`));
+      node.disconnect();
+      await cluster.quit();
     });
   });
 }
