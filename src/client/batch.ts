@@ -42,6 +42,10 @@ export abstract class Batch {
       );
       return command.promise;
     }
+    if (command.error instanceof RedisError && !command.error.mayHaveRun) {
+      // Refused while being built (e.g. CROSSSLOT on a cluster): the whole batch is refused.
+      this.#refusal ??= command.error;
+    }
     for (let i = 0; i < args.length; i++) {
       if (!isRedisArg(args[i])) {
         const refusal = argumentError(spec.name, i, args[i]);

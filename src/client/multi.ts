@@ -1,4 +1,5 @@
 import { Command, encodedNameOf, type ScriptSource } from '../connection/command.js';
+import type { Connection } from '../connection/connection.js';
 import { ExecAbortError, RedisError, ReplyError, WatchError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
 import { Batch } from './batch.js';
@@ -31,7 +32,13 @@ export class Multi extends Batch {
   async exec(): Promise<unknown[]> {
     const commands = this.takeCommands();
     if (commands.length === 0) return [];
-    const connection = this.router._connectionFor(commands);
+    let connection: Connection;
+    try {
+      connection = this.router._connectionFor(commands);
+    } catch (error) {
+      for (const command of commands) command.reject(error as Error);
+      throw error;
+    }
 
     const loads: ScriptSource[] = [];
     for (const command of commands) {

@@ -14,6 +14,11 @@ export interface FanOutPolicy {
    * primary killed something.
    */
   kill?: boolean;
+  /**
+   * Also sent to replicas when the cluster reads from them: the script cache is per node and
+   * SCRIPT LOAD/FLUSH do not replicate, yet EVALSHA_RO may run on a replica.
+   */
+  replicas?: boolean;
 }
 
 const first = (replies: RespValue[]): RespValue => replies[0];
@@ -36,15 +41,15 @@ const everywhere = (replies: RespValue[]): RespValue => {
 };
 
 export const FAN_OUT: ReadonlyMap<string, FanOutPolicy> = new Map<string, FanOutPolicy>([
-  ['SCRIPT LOAD', { merge: agreed }],
-  ['SCRIPT FLUSH', { merge: first }],
-  ['SCRIPT EXISTS', { merge: everywhere }],
-  ['SCRIPT KILL', { merge: first, kill: true }],
+  ['SCRIPT LOAD', { merge: agreed, replicas: true }],
+  ['SCRIPT FLUSH', { merge: first, replicas: true }],
+  ['SCRIPT EXISTS', { merge: everywhere, replicas: true }],
+  ['SCRIPT KILL', { merge: first, kill: true, replicas: true }],
   ['FUNCTION LOAD', { merge: agreed }],
   ['FUNCTION DELETE', { merge: first }],
   ['FUNCTION FLUSH', { merge: first }],
   ['FUNCTION RESTORE', { merge: first }],
-  ['FUNCTION KILL', { merge: first, kill: true }],
+  ['FUNCTION KILL', { merge: first, kill: true, replicas: true }],
   ['FLUSHALL', { merge: first }],
   ['FLUSHDB', { merge: first }],
   ['DBSIZE', { merge: (replies) => replies.reduce<number>((sum, reply) => sum + Number(reply), 0) }],

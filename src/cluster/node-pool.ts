@@ -52,6 +52,12 @@ export class NodePool extends EventEmitter {
     return this.#topology?.shards.map((shard) => shard.primary) ?? [];
   }
 
+  /** Replicas of the current map, when reads go to replicas (otherwise none are connected). */
+  get readReplicas(): NodeAddress[] {
+    if (!this.#replicaReads) return [];
+    return this.#topology?.shards.flatMap((shard) => shard.replicas) ?? [];
+  }
+
   /** The shard serving `slot`, if the map knows one. */
   shardOf(slot: number): Shard | undefined {
     const topology = this.#topology;

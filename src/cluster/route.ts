@@ -138,13 +138,17 @@ export async function dispatch(context: RouteContext, command: Command): Promise
 export async function fanOut(context: RouteContext, command: Command, policy: FanOutPolicy): Promise<void> {
   const { pool } = context;
   if (pool.primaries.length === 0) await pool.refresh();
-  const primaries = pool.primaries;
+  const replicas = policy.replicas ? pool.readReplicas : [];
+  const targets = [
+    ...pool.primaries.map((node) => ({ node, replica: false })),
+    ...replicas.map((node) => ({ node, replica: true })),
+  ];
   const outcomes = await Promise.all(
-    primaries.map(async (node): Promise<{ reply?: RespValue; error?: Error }> => {
+    targets.map(async ({ node, replica }): Promise<{ reply?: RespValue; error?: Error }> => {
       try {
         const connection: Connection = policy.kill
           ? await pool.control(node)
-          : await readyConnection(pool.handle(node));
+          : await readyConnection(pool.handle(node, replica));
         const wire = wireCommand(command);
         connection.send(wire);
         return { reply: (await wire.promise) as RespValue };
@@ -156,8 +160,8 @@ export async function fanOut(context: RouteContext, command: Command, policy: Fa
   const results = new Map<string, unknown>();
   const errors = new Map<string, Error>();
   outcomes.forEach((outcome, index) => {
-    if (outcome.error === undefined) results.set(primaries[index].address, outcome.reply);
-    else errors.set(primaries[index].address, outcome.error);
+    if (outcome.error === undefined) results.set(targets[index].node.address, outcome.reply);
+    else errors.set(targets[index].node.address, outcome.error);
   });
   if (policy.kill) {
     // NOTBUSY from idle primaries is expected; fail only if nobody killed anything.
@@ -177,7 +181,8 @@ export async function fanOut(context: RouteContext, command: Command, policy: Fa
   }
   let merged: RespValue;
   try {
-    merged = policy.merge(outcomes.map((outcome) => outcome.reply as RespValue));
+    // In primary order, without the idle primaries a kill command tolerated.
+    merged = policy.merge([...results.values()] as RespValue[]);
   } catch (error) {
     command.reject(new ClusterError(`${command.name}: ${(error as Error).message}`, 'FANOUT_FAILED', true));
     return;

@@ -24,7 +24,7 @@ function crc16(bytes: Uint8Array, start: number, end: number): number {
  */
 export function slotOf(key: RedisArg): number {
   const bytes =
-    typeof key === 'string' ? asciiOrUtf8(key) : Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+    typeof key === 'string' ? asciiOrUtf8(key) : Buffer.isBuffer(key) ? key : Buffer.from(numberText(key));
   let start = 0;
   let end = bytes.length;
   const open = bytes.indexOf(0x7b);
@@ -36,6 +36,13 @@ export function slotOf(key: RedisArg): number {
     }
   }
   return crc16(bytes, start, end) & (SLOT_COUNT - 1);
+}
+
+/** The text the encoder sends for a number key (infinities are `+inf`/`-inf` on the wire). */
+function numberText(key: number | bigint): string {
+  if (key === Number.POSITIVE_INFINITY) return '+inf';
+  if (key === Number.NEGATIVE_INFINITY) return '-inf';
+  return String(key);
 }
 
 const scratch = new Uint8Array(256);

@@ -77,6 +77,8 @@ export class Command {
   /** Absolute deadline in ms (performance.now()), 0 for none. */
   deadline = 0;
   signal: AbortSignal | undefined = undefined;
+  /** Why it was rejected, once it was (a batch refuses itself if a call was refused on creation). */
+  error: Error | undefined = undefined;
   #resolve!: (value: unknown) => void;
   #reject!: (error: Error) => void;
   #onAbort: (() => void) | undefined;
@@ -117,6 +119,7 @@ export class Command {
   reject(error: Error | RedisError): void {
     if (this.state === CommandState.Done) return;
     this.state = CommandState.Done;
+    this.error = error;
     if (this.#onAbort !== undefined) this.#detachSignal();
     this.#reject(error);
   }

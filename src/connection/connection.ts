@@ -247,7 +247,7 @@ export class Connection extends EventEmitter {
     this.#flushScheduled = false;
     const socket = this.#socket;
     if (socket === undefined || this.#blocked || this.#writer.isEmpty) return;
-    const data = this.#writer.take();
+    const chunks = this.#writer.take();
     this.#inFlight = this.#pending.length;
     for (let i = this.#pending.length - 1; i >= 0; i--) {
       const command = this.#pending.at(i)!;
@@ -255,12 +255,12 @@ export class Connection extends EventEmitter {
       command.state = CommandState.Written;
     }
     let writable: boolean;
-    if (typeof data === 'string') {
-      writable = socket.write(data);
+    if (chunks.length === 1) {
+      writable = socket.write(chunks[0]);
     } else {
       socket.cork();
       writable = true;
-      for (const chunk of data) writable = socket.write(chunk);
+      for (const chunk of chunks) writable = socket.write(chunk);
       socket.uncork();
     }
     // Backpressure: stop writing until the kernel takes what we gave it; commands keep
@@ -388,9 +388,7 @@ export class Connection extends EventEmitter {
       this.#pending.unshift(command);
       this.#inFlight++;
       this.#decoder.returnBuffers = false;
-      const data = writer.take();
-      if (typeof data === 'string') socket.write(data);
-      else for (const chunk of data) socket.write(chunk);
+      for (const chunk of writer.take()) socket.write(chunk);
       return command.promise.then(
         (value) => value as RespValue,
         (error: Error) => {
