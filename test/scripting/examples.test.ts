@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+// The runnable examples (examples/*.mjs) import `redmoon` by its package name, i.e. the built
+// dist/. `npm test` builds first; a bare `node --test` over .build/ skips this when dist/ is absent.
+
+const run = promisify(execFile);
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above the test file');
+    dir = parent;
+  }
+  return dir;
+}
+
+const root = repoRoot();
+const built = existsSync(join(root, 'dist', 'esm', 'index.js'));
+
+test('the examples run in order against a throwaway server and print every step', {
+  timeout: 60_000,
+  skip: built ? false : 'dist/ is not built (npm run build)',
+}, async () => {
+  const env = { ...process.env };
+  delete env.REDIS_URL;
+  const { stdout, stderr } = await run(process.execPath, [join(root, 'examples', 'run-all.mjs')], {
+    cwd: root,
+    env,
+    timeout: 50_000,
+  });
+  assert.equal(stderr, '');
+  for (const line of [
+    /^Started a throwaway redis-server at redis:\/\/127\.0\.0\.1:\d+/m,
+    /^4\. EVALSHA sends only the hash.*Reply: \["foo","bar","1","2"\]$/m,
+    /^ {3}echo\.fcall\(\): \["foo\{1\}","bar\{1\}","3","4"\]$/m,
+    /^Call 3: this is call number 3 in the window, so it is allowed\.$/m,
+    /^Call 4: this is call number 4 in the window, so it is refused\.$/m,
+    /^Their sum, read in one atomic step: 42$/m,
+    /^The key now holds "green"\.$/m,
+    /wrong token cannot release it/,
+    /^incr_capped with a cap of 3, called four times: \[1,2,3,null\]/m,
+    /^All examples ran\.$/m,
+    /^Stopped the throwaway redis-server\.$/m,
+  ]) {
+    assert.match(stdout, line);
+  }
+});
