@@ -137,14 +137,17 @@ export class Connection extends EventEmitter {
         command.reject(error as Error);
         return;
       }
-      if (this.#writer.pendingBytes > EAGER_FLUSH_BYTES) this.#schedule(true);
-      else if (!this.#flushScheduled) this.#schedule(false);
     }
     if (this.#pending.length === 0) this.#decoder.returnBuffers = command.buffers;
+    // Pushed before any flush: #flushNow counts everything in #pending as written.
     this.#pending.push(command);
     // After a flush we sent, nothing is known to be loaded (flushes by others show as NOSCRIPT).
     if (command.name === 'SCRIPT FLUSH') this.knownScripts.clear();
     if (command.deadline > 0) this.#deadlines.add(command);
+    if (status === 'ready') {
+      if (this.#writer.pendingBytes > EAGER_FLUSH_BYTES) this.#flushNow();
+      else if (!this.#flushScheduled) this.#schedule();
+    }
   }
 
   /** Cancels a command for its AbortSignal (see `Command.watchSignal`). */
@@ -234,11 +237,7 @@ export class Connection extends EventEmitter {
     return undefined;
   }
 
-  #schedule(now: boolean): void {
-    if (now) {
-      this.#flushNow();
-      return;
-    }
+  #schedule(): void {
     this.#flushScheduled = true;
     process.nextTick(this.#flush);
   }
