@@ -139,3 +139,21 @@ test('with the offline queue disabled, calls while disconnected fail at once', a
   await assert.rejects(client.get('a'), { code: 'NOT_CONNECTED', mayHaveRun: false });
   client.disconnect();
 });
+
+test('a large write flushed at once (past the batching threshold) is never resent after a connection loss', async () => {
+  const server = await startRedis();
+  servers.push(server);
+  const client = new Client({ url: server.url, reconnect: { initialDelay: 10, maxDelay: 50 } });
+  await client.connect();
+  const key = uniqueKey();
+  process.kill(server.pid, 'SIGSTOP');
+  const write = settle(client.set(key, 'x'.repeat(300 * 1024)));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const reconnecting = waitFor(client, 'reconnecting');
+  await server.kill('SIGKILL');
+  await reconnecting;
+  await server.restart();
+  await assert.rejects(write.then(rethrow), { code: 'CONNECTION_LOST', mayHaveRun: true });
+  assert.equal(await client.get(key), null);
+  client.disconnect();
+});
