@@ -73,7 +73,7 @@ export class CommandWriter {
   #start = 0;
   #end = 0;
   /** Closed slab segments and large arguments, in wire order, all before `slab[start, end)`. */
-  #chunks: Buffer[] = [];
+  #chunks: Array<Buffer | string> = [];
   #chunkBytes = 0;
 
   /** Bytes waiting to be flushed. */
@@ -109,7 +109,7 @@ export class CommandWriter {
       const arg = args[i];
       // `need` is an upper bound of the bytes this argument takes in the slab.
       let need: number;
-      let large: Buffer | undefined;
+      let large: Buffer | string | undefined;
       // UTF-8 length of a string argument, when it had to be measured to tell whether it is large.
       let byteLength = -1;
       if (typeof arg === 'string') {
@@ -120,8 +120,10 @@ export class CommandWriter {
         } else if (length < LARGE_ARG_BYTES && (byteLength = Buffer.byteLength(arg)) < LARGE_ARG_BYTES) {
           need = byteLength + BULK_FRAMING_BYTES;
         } else {
-          // One UTF-8 encoding either way: here rather than in socket.write.
-          large = Buffer.from(arg, 'utf8');
+          // Kept a string: the socket encodes it natively within its writev, with no JavaScript
+          // Buffer allocated per value (measured: 16 KiB SET+GET 1.4x faster than Buffer.from).
+          large = arg;
+          if (byteLength < 0) byteLength = Buffer.byteLength(arg);
           need = BULK_FRAMING_BYTES;
         }
       } else if (typeof arg === 'number' || typeof arg === 'bigint') {
@@ -145,11 +147,12 @@ export class CommandWriter {
       }
 
       if (large !== undefined) {
+        const largeBytes = typeof large === 'string' ? byteLength : large.length;
         slab[pos++] = DOLLAR;
-        pos = writeLength(slab, pos, large.length);
+        pos = writeLength(slab, pos, largeBytes);
         this.#closeSegment(pos);
         this.#chunks.push(large);
-        this.#chunkBytes += large.length;
+        this.#chunkBytes += largeBytes;
         slab[pos++] = CR;
         slab[pos++] = LF;
       } else if (typeof arg === 'string') {
@@ -176,7 +179,7 @@ export class CommandWriter {
    * large arguments as given; the writer never writes those bytes again, so the socket may keep
    * them until they are sent. Empty when nothing is pending.
    */
-  take(): Buffer[] {
+  take(): Array<Buffer | string> {
     const start = this.#start;
     const end = this.#end;
     if (this.#chunks.length === 0) {
