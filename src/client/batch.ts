@@ -35,7 +35,8 @@ export abstract class Batch {
 
   _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
     const command = this.router._command(spec, args, script, this.options);
-    command.promise.catch(ignore);
+    command.quiet = true;
+    if (command.isDone) command.promise.catch(ignore);
     if (this.#executed) {
       command.reject(
         new ArgumentError(`${spec.name}: this ${this.kind} was already executed; create a new one`),
@@ -84,15 +85,41 @@ export abstract class Batch {
     return commands;
   }
 
-  /** Settles to the values and reply errors; rejects on the first other error (connection, timeout). */
-  protected static async collect(commands: readonly Command[]): Promise<unknown[]> {
-    const results = await Promise.all(
-      commands.map((command) => command.promise.then(undefined, (error: Error) => error)),
-    );
-    for (const result of results) {
-      if (result instanceof Error && !(result instanceof ReplyError)) throw result;
-    }
-    return results;
+  /**
+   * Settles once every command has: to their values and reply errors in order, or rejects with the
+   * first other error (connection, timeout). Counts settlements instead of chaining a promise per
+   * command. Call before sending, so no settlement is missed.
+   */
+  protected static collect(commands: readonly Command[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      let remaining = commands.length;
+      const finish = () => {
+        const results: unknown[] = new Array(commands.length);
+        for (let i = 0; i < commands.length; i++) {
+          const command = commands[i];
+          const error = command.error;
+          if (error === undefined) {
+            results[i] = command.value;
+          } else if (error instanceof ReplyError) {
+            results[i] = error;
+          } else {
+            reject(error);
+            return;
+          }
+        }
+        resolve(results);
+      };
+      const listener = {
+        commandSettled() {
+          if (--remaining === 0) finish();
+        },
+      };
+      for (const command of commands) {
+        if (command.isDone) remaining--;
+        else command.listener = listener;
+      }
+      if (remaining === 0) finish();
+    });
   }
 }
 

@@ -29,8 +29,9 @@ export class Pipeline extends Batch {
       return Promise.reject(error);
     }
     if (commands.length === 0) return Promise.resolve([]);
+    const results = Batch.collect(commands);
     this.router._sendBatch(commands);
-    return Batch.collect(commands);
+    return results;
   }
 }
 

@@ -36,6 +36,13 @@ export const CommandState = {
 } as const;
 export type CommandState = (typeof CommandState)[keyof typeof CommandState];
 
+/** Notified once per settled command (see `Command.listener`). */
+export interface SettleListener {
+  commandSettled(): void;
+}
+
+const ignore = () => undefined;
+
 const encodedNames = new Map<string, EncodedName>();
 
 /** The encoded form of `name`, cached, for commands issued by name through `call()`. */
@@ -79,6 +86,12 @@ export class Command {
   signal: AbortSignal | undefined = undefined;
   /** Why it was rejected, once it was (a batch refuses itself if a call was refused on creation). */
   error: Error | undefined = undefined;
+  /** What it resolved to, once it did (a batch gathers its results from here). */
+  value: unknown = undefined;
+  /** Told when the command settles (a pipeline or transaction counting its commands). */
+  listener: SettleListener | undefined = undefined;
+  /** Queued in a batch: a rejection nobody awaits is not reported as unhandled. */
+  quiet = false;
   #resolve!: (value: unknown) => void;
   #reject!: (error: Error) => void;
   #onAbort: (() => void) | undefined;
@@ -100,20 +113,26 @@ export class Command {
 
   resolve(reply: RespValue): void {
     if (this.state === CommandState.Done) return;
-    this.state = CommandState.Done;
-    if (this.#onAbort !== undefined) this.#detachSignal();
     if (this.transform === undefined) {
+      this.state = CommandState.Done;
+      if (this.#onAbort !== undefined) this.#detachSignal();
+      this.value = reply;
       this.#resolve(reply);
+      this.listener?.commandSettled();
       return;
     }
     let value: unknown;
     try {
       value = this.transform(reply);
     } catch (error) {
-      this.#reject(error as Error);
+      this.reject(error as Error);
       return;
     }
+    this.state = CommandState.Done;
+    if (this.#onAbort !== undefined) this.#detachSignal();
+    this.value = value;
     this.#resolve(value);
+    this.listener?.commandSettled();
   }
 
   reject(error: Error | RedisError): void {
@@ -121,7 +140,11 @@ export class Command {
     this.state = CommandState.Done;
     this.error = error;
     if (this.#onAbort !== undefined) this.#detachSignal();
+    // A batch reports failures from exec(); a queued call nobody awaits must not become an
+    // unhandled rejection. Guarding only here keeps successful calls free of the extra handler.
+    if (this.quiet) this.promise.catch(ignore);
     this.#reject(error);
+    this.listener?.commandSettled();
   }
 
   /** Calls `onAbort` when the signal fires; detached automatically when the command settles. */
