@@ -1,0 +1,45 @@
+// redmoon through its public API: default RESP3, auto-pipelined, `Script` as the helper.
+import { NotAvailable } from './index.mjs';
+
+// run.mjs points REDMOON_BENCH_ENTRY at a snapshot of dist/ taken when the run began.
+const redmoon = await import(process.env.REDMOON_BENCH_ENTRY ?? 'redmoon');
+
+/**
+ * The benchmark's adapter interface, implemented by every file in this folder:
+ * `connect({ urls, cluster, lua })` resolves to an object with
+ *   get(key), set(key, value), scriptLoad(lua) → sha, evalsha(sha, key, arg),
+ *   helper() → (key, arg) => Promise   (the client's script helper, for `lua`),
+ *   pipelineEvalsha(sha, keys, args) → Promise<replies>, pipelineHelper?() → (keys, args) => Promise,
+ *   quit().
+ * A method left out, or NotAvailable thrown, marks the case "n/a" for this client.
+ */
+export async function connect({ urls, cluster, lua }) {
+  let client;
+  if (cluster) {
+    if (typeof redmoon.Cluster !== 'function') throw new NotAvailable('redmoon has no Cluster client yet');
+    client = new redmoon.Cluster({ nodes: urls });
+  } else {
+    client = new redmoon.Client({ url: urls[0], resp: 3 });
+  }
+  await client.connect();
+  const script = redmoon.Script.fromLua(lua);
+
+  return {
+    get: (key) => client.get(key),
+    set: (key, value) => client.set(key, value),
+    scriptLoad: (source) => client.scriptLoad(source),
+    evalsha: (sha, key, arg) => client.evalsha(sha, [key], [arg]),
+    helper: () => (key, arg) => script.evalshaWithReload(client, [key], [arg]),
+    pipelineEvalsha(sha, keys, args) {
+      const pipeline = client.pipeline();
+      for (let i = 0; i < keys.length; i++) pipeline.evalsha(sha, [keys[i]], [args[i]]);
+      return pipeline.exec();
+    },
+    pipelineHelper: () => (keys, args) => {
+      const pipeline = client.pipeline();
+      for (let i = 0; i < keys.length; i++) script.evalshaWithReload(pipeline, [keys[i]], [args[i]]);
+      return pipeline.exec();
+    },
+    quit: () => client.quit(),
+  };
+}

@@ -1,0 +1,148 @@
+// A grouped bar chart of median ops/s per workload and client, as a standalone SVG built by hand.
+// The y axis is logarithmic so that equal ratios look equal from (a) (~10k ops/s) to (c) (~500k):
+// the chart is for comparing clients within a workload. Whiskers are min–max across rounds; the
+// dashed line is redis-benchmark's like-for-like run, where there is one.
+import { formatRate } from './format.mjs';
+import { cellKey } from './summary.mjs';
+
+const COLORS = {
+  redmoon: '#c0392b',
+  ioredis: '#2c7fb8',
+  'node-redis': '#31a354',
+  glide: '#756bb1',
+  'ioredis-ap': '#7fcdbb',
+};
+const FALLBACK_COLORS = ['#e6550d', '#636363', '#fdae6b', '#9ecae1'];
+
+const BAR_WIDTH = 14;
+const BAR_GAP = 2;
+const GROUP_GAP = 24;
+const PLOT_HEIGHT = 300;
+const MARGIN = { left: 64, right: 16, top: 78, bottom: 70 };
+
+function escapeXml(text) {
+  return String(text).replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** redis-benchmark's like-for-like rate for a workload (helper rows share their base's). */
+function referenceRate(reference, workload) {
+  const base = workload.replace(/-helper$/, '');
+  const rates = reference
+    .filter((row) => row.for === base && row.likeForLike && row.rps > 0)
+    .map((row) => row.rps);
+  if (rates.length === 0) return undefined;
+  // Several rows (GET and SET for e) share the calls evenly, so their rates combine harmonically.
+  return rates.length / rates.reduce((sum, rate) => sum + 1 / rate, 0);
+}
+
+export function renderChart({ workloads, clients, labels, cells, reference, meta }) {
+  const values = [];
+  for (const work of workloads) {
+    for (const client of clients) {
+      const rate = cells.get(cellKey(work.name, client))?.opsPerSec;
+      if (rate !== undefined) values.push(rate.min, rate.max);
+    }
+    const ref = referenceRate(reference, work.name);
+    if (ref !== undefined) values.push(ref);
+  }
+  const low = values.length ? 10 ** Math.floor(Math.log10(Math.min(...values) / 1.5)) : 1e3;
+  // Headroom above the tallest whisker for its rotated value label.
+  const high = values.length ? Math.max(...values) * 2.5 : 1e6;
+  const y = (value) =>
+    MARGIN.top +
+    PLOT_HEIGHT * (1 - (Math.log10(value) - Math.log10(low)) / (Math.log10(high) - Math.log10(low)));
+
+  const groupWidth = clients.length * (BAR_WIDTH + BAR_GAP) - BAR_GAP;
+  const width = MARGIN.left + workloads.length * (groupWidth + GROUP_GAP) + MARGIN.right;
+  const height = MARGIN.top + PLOT_HEIGHT + MARGIN.bottom;
+  const parts = [];
+  const add = (text) => parts.push(text);
+
+  add(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+  );
+  add(`<title>redmoon and its peers: median ops/s per workload</title>`);
+  add(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  add(
+    `<text x="${MARGIN.left}" y="20" font-size="14" font-weight="bold">Median ops/s per workload (log scale; whiskers: min–max over ${meta.rounds} rounds)</text>`,
+  );
+  add(
+    `<text x="${MARGIN.left}" y="37" font-size="10" fill="#555">${escapeXml(`${meta.cpuModel}, ${meta.cores} cores · Node ${meta.node} · Redis ${meta.redis} · ${meta.date}`)}</text>`,
+  );
+
+  // Legend.
+  let legendX = MARGIN.left;
+  clients.forEach((client, index) => {
+    const color = COLORS[client] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length];
+    add(`<rect x="${legendX}" y="48" width="10" height="10" fill="${color}"/>`);
+    add(`<text x="${legendX + 14}" y="57" font-size="11">${escapeXml(labels[client])}</text>`);
+    legendX += 24 + labels[client].length * 6.5;
+  });
+  add(`<line x1="${legendX}" y1="53" x2="${legendX + 18}" y2="53" stroke="#333" stroke-dasharray="4 2"/>`);
+  add(`<text x="${legendX + 22}" y="57" font-size="11">redis-benchmark (like-for-like)</text>`);
+
+  // Grid lines at 1, 2, 5 × 10^k.
+  for (let decade = low; decade < high * 1.01; decade *= 10) {
+    for (const step of [1, 2, 5]) {
+      const value = decade * step;
+      if (value > high * 1.01) break;
+      const lineY = y(value).toFixed(1);
+      const major = step === 1;
+      add(
+        `<line x1="${MARGIN.left}" y1="${lineY}" x2="${width - MARGIN.right}" y2="${lineY}" stroke="${major ? '#bbb' : '#e5e5e5'}" stroke-width="1"/>`,
+      );
+      add(
+        `<text x="${MARGIN.left - 6}" y="${lineY}" font-size="10" text-anchor="end" dominant-baseline="middle" fill="#444">${formatRate(value)}</text>`,
+      );
+    }
+  }
+  const baseY = MARGIN.top + PLOT_HEIGHT;
+  add(`<line x1="${MARGIN.left}" y1="${baseY}" x2="${width - MARGIN.right}" y2="${baseY}" stroke="#333"/>`);
+
+  workloads.forEach((work, groupIndex) => {
+    const groupX = MARGIN.left + GROUP_GAP / 2 + groupIndex * (groupWidth + GROUP_GAP);
+    clients.forEach((client, index) => {
+      const color = COLORS[client] ?? FALLBACK_COLORS[index % FALLBACK_COLORS.length];
+      const x = groupX + index * (BAR_WIDTH + BAR_GAP);
+      const center = x + BAR_WIDTH / 2;
+      const cell = cells.get(cellKey(work.name, client));
+      if (cell?.opsPerSec === undefined) {
+        const mark = cell?.na !== undefined ? 'n/a' : cell === undefined ? '' : 'error';
+        add(
+          `<text x="${center}" y="${baseY - 4}" font-size="9" fill="#888" transform="rotate(-90 ${center} ${baseY - 4})">${mark}</text>`,
+        );
+        return;
+      }
+      const { median, min, max } = cell.opsPerSec;
+      const top = y(median);
+      add(
+        `<rect x="${x}" y="${top.toFixed(1)}" width="${BAR_WIDTH}" height="${(baseY - top).toFixed(1)}" fill="${color}"><title>${escapeXml(`${work.name} · ${labels[client]}: ${formatRate(median)} ops/s`)}</title></rect>`,
+      );
+      if (max > min) {
+        add(
+          `<line x1="${center}" y1="${y(max).toFixed(1)}" x2="${center}" y2="${y(min).toFixed(1)}" stroke="#222" stroke-width="1"/>`,
+        );
+      }
+      const labelY = Math.min(top, y(max)) - 3;
+      add(
+        `<text x="${center + 3}" y="${labelY.toFixed(1)}" font-size="9" fill="#222" transform="rotate(-90 ${center + 3} ${labelY.toFixed(1)})">${formatRate(median)}</text>`,
+      );
+    });
+    const ref = referenceRate(reference, work.name);
+    if (ref !== undefined) {
+      const refY = y(ref).toFixed(1);
+      add(
+        `<line x1="${groupX - 4}" y1="${refY}" x2="${groupX + groupWidth + 4}" y2="${refY}" stroke="#333" stroke-dasharray="4 2"/>`,
+      );
+    }
+    const labelX = groupX + groupWidth / 2;
+    add(
+      `<text x="${labelX}" y="${baseY + 16}" font-size="11" text-anchor="middle">${escapeXml(work.name)}</text>`,
+    );
+  });
+  add(
+    `<text x="${MARGIN.left}" y="${height - 14}" font-size="10" fill="#555">a: EVALSHA sequential · b: 100 concurrent · c: pipelines of 100 · d: GET/SET 64 B · e: 16 KiB · f: b on a 3-primary cluster · -helper: via each client's script helper</text>`,
+  );
+  add('</svg>');
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,335 @@
+// The benchmark of issue 5: `npm run bench` (which builds first), or `node bench/run.mjs [flags]`.
+//
+//   --rounds N        rounds of every workload × client (default 3)
+//   --quick           a smoke run: a tenth of the operations, 1 round unless --rounds is given
+//   --only a,b,...    workloads to run (names as in bench/workloads.mjs)
+//   --clients x,y     clients to run (redmoon, ioredis, node-redis, glide; also ioredis-ap)
+//   --write / --no-write   write docs/benchmarks.md and .svg (default: only for a full run)
+//
+// One redis-server (and a 3-primary cluster when f is selected) comes from redmoon/testing; every
+// workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
+// another's JIT state, heap or sockets. Progress goes to stderr, the report to stdout.
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { startCluster, startRedis } from 'redmoon/testing';
+import { CLIENTS, DEFAULT_CLIENTS } from './clients/index.mjs';
+import { renderChart } from './lib/chart.mjs';
+import { runReference } from './lib/reference.mjs';
+import { renderReport } from './lib/report.mjs';
+import { parseResultLine } from './lib/result-line.mjs';
+import { spread } from './lib/stats.mjs';
+import { summarize } from './lib/summary.mjs';
+import { INCR_LUA, WORKLOADS } from './workloads.mjs';
+
+const execFileAsync = promisify(execFile);
+const ROOT = new URL('../', import.meta.url);
+const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+const WORKER_TIMEOUT_MS = 180_000;
+const STDERR_TAIL = 600;
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (flags.help) {
+  const source = readFileSync(new URL(import.meta.url), 'utf8');
+  const usage = source
+    .split('\n')
+    .slice(0, 8)
+    .map((line) => line.replace(/^\/\/ ?/, ''));
+  process.stdout.write(`${usage.join('\n')}\n`);
+  process.exit(0);
+}
+
+function listFlag(text, known, what) {
+  if (text === undefined) return undefined;
+  const names = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown ${what}: ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
+    process.exit(2);
+  }
+  return names;
+}
+
+const onlyNames = listFlag(
+  flags.only,
+  WORKLOADS.map((work) => work.name),
+  'workload',
+);
+const workloads = onlyNames ? WORKLOADS.filter((work) => onlyNames.includes(work.name)) : WORKLOADS;
+const clients = listFlag(flags.clients, Object.keys(CLIENTS), 'client') ?? DEFAULT_CLIENTS;
+const rounds = flags.rounds !== undefined ? Number(flags.rounds) : flags.quick ? 1 : 3;
+if (!Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write(`--rounds must be a positive integer, got ${flags.rounds}\n`);
+  process.exit(2);
+}
+const fullRun = !flags.quick && onlyNames === undefined && flags.clients === undefined;
+const write = flags['no-write'] ? false : (flags.write ?? fullRun);
+
+function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+function packageVersion(pkg) {
+  const path = pkg === 'redmoon' ? 'package.json' : `node_modules/${pkg}/package.json`;
+  try {
+    return JSON.parse(readFileSync(new URL(path, ROOT), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+}
+
+/**
+ * Copies the built ESM package to a temp dir for the workers to import, so every round measures
+ * the same build even when someone runs `npm run build` (which empties dist/) during the run.
+ * Returns the copy's entry point and dir.
+ */
+function snapshotBuild() {
+  const built = new URL('dist/esm/', ROOT);
+  if (!existsSync(new URL('index.js', built))) {
+    throw new Error('dist/esm/index.js is missing: run `npm run build` (npm run bench does) first');
+  }
+  const dir = mkdtempSync(join(os.tmpdir(), 'redmoon-bench-'));
+  cpSync(built, join(dir, 'esm'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  return { entry: join(dir, 'esm', 'index.js'), dir };
+}
+
+async function redisCli(port, ...args) {
+  const { stdout } = await execFileAsync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return stdout.trim();
+}
+
+/** total_commands_processed summed over `ports`; undefined when INFO cannot be read. */
+async function commandsProcessed(ports) {
+  try {
+    let total = 0;
+    for (const port of ports) {
+      total += Number(/total_commands_processed:(\d+)/.exec(await redisCli(port, 'INFO', 'stats'))[1]);
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs one worker and checks the server really ran at least `ops` commands meanwhile, so a
+ * client that resolved without sending cannot look fast. Resolves to the result or { error }.
+ */
+async function measure(run) {
+  const ports = run.target.map((node) => node.port);
+  const before = await commandsProcessed(ports);
+  const result = await runWorker(run);
+  const after = await commandsProcessed(ports);
+  if (result.opsPerSec !== undefined && before !== undefined && after !== undefined) {
+    result.serverCommands = after - before;
+    if (result.serverCommands < result.ops) {
+      return {
+        client: result.client,
+        workload: result.workload,
+        error: `the server processed ${result.serverCommands} commands for ${result.ops} ops`,
+      };
+    }
+  }
+  return result;
+}
+
+/** Runs one worker; resolves to its result, or to { error } — never rejects. */
+function runWorker({ client, workload, target, ops, entry }) {
+  return new Promise((resolve) => {
+    const args = [
+      '--expose-gc',
+      WORKER,
+      client,
+      workload,
+      target.map((node) => node.url).join(','),
+      String(ops),
+      '--pids',
+      target.map((node) => node.pid).join(','),
+    ];
+    const env = { ...process.env, REDMOON_BENCH_ENTRY: entry };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), WORKER_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ client, workload, error: `could not start the worker: ${error.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      let result;
+      try {
+        result = parseResultLine(stdout);
+      } catch (error) {
+        result = { error: `unreadable result: ${error.message}` };
+      }
+      if (result === undefined) {
+        const why =
+          signal === 'SIGKILL' ? `timed out after ${WORKER_TIMEOUT_MS / 1000} s` : `exit ${code ?? signal}`;
+        const lastLine = stderr.trim().split('\n').pop() ?? '';
+        result = { error: `${why}${lastLine ? `: ${lastLine.slice(0, 160)}` : ''}` };
+      }
+      resolve({ ...result, client, workload });
+    });
+  });
+}
+
+function describe(result) {
+  if (result.na !== undefined) return `n/a (${result.na})`;
+  if (result.error !== undefined) return `ERROR ${result.error}`;
+  return `${Math.round(result.opsPerSec).toLocaleString('en-US')} ops/s, ${result.clientCpuUsPerOp.toFixed(2)} µs CPU/op, p50 ${result.p50Us.toFixed(0)} µs, ${result.serverCommands ?? '?'} server commands`;
+}
+
+async function main() {
+  const results = [];
+  let reference = [];
+  let redisVersion = '?';
+  let server;
+  let cluster;
+  let clusterError;
+  const started = new Date();
+  const loadAverage = os.loadavg()[0].toFixed(2);
+  const build = snapshotBuild();
+  try {
+    server = await startRedis();
+    log(`redis-server ${server.url} (pid ${server.pid})`);
+    if (workloads.some((work) => work.cluster)) {
+      try {
+        cluster = await startCluster({ primaries: 3 });
+        log(`cluster ${cluster.primaries.map((node) => node.url).join(', ')}`);
+      } catch (error) {
+        clusterError = `cluster did not start: ${error.message.split('\n')[0]}`;
+        log(clusterError);
+      }
+    }
+    redisVersion = /redis_version:(\S+)/.exec(await redisCli(server.port, 'INFO', 'server'))?.[1] ?? '?';
+    // Loaded here too, so a client whose own SCRIPT LOAD reaches only some primaries still runs.
+    const sha = await redisCli(server.port, 'SCRIPT', 'LOAD', INCR_LUA);
+    for (const node of cluster?.primaries ?? []) await redisCli(node.port, 'SCRIPT', 'LOAD', INCR_LUA);
+
+    const totalRuns = rounds * workloads.length * clients.length;
+    let runIndex = 0;
+    for (let round = 0; round < rounds; round++) {
+      // Rotating the order each round spreads any drift (thermal, other load) across clients.
+      const order = clients.map((_, index) => clients[(index + round) % clients.length]);
+      for (const work of workloads) {
+        for (const client of order) {
+          runIndex++;
+          const prefix = `[${runIndex}/${totalRuns}] round ${round + 1} ${work.name} ${client}:`;
+          if (work.cluster && cluster === undefined) {
+            results.push({ client, workload: work.name, round, error: clusterError ?? 'no cluster' });
+            log(`${prefix} ERROR ${clusterError}`);
+            continue;
+          }
+          const result = await measure({
+            client,
+            workload: work.name,
+            target: work.cluster ? cluster.primaries : [server],
+            ops: flags.quick ? work.quickOps : work.ops,
+            entry: build.entry,
+          });
+          results.push({ ...result, round });
+          log(`${prefix} ${describe(result)}`);
+        }
+      }
+    }
+
+    reference = await runReference({
+      port: server.port,
+      clusterPort: workloads.some((work) => work.cluster) ? cluster?.primaries[0].port : undefined,
+      sha,
+      quick: flags.quick,
+      log,
+    });
+  } finally {
+    await Promise.allSettled([cluster?.stop(), server?.stop()]);
+    rmSync(build.dir, { recursive: true, force: true });
+  }
+
+  const labels = Object.fromEntries(clients.map((client) => [client, CLIENTS[client].label]));
+  const versions = Object.fromEntries(clients.map((client) => [client, packageVersion(CLIENTS[client].pkg)]));
+  const protocols = {
+    redmoon: 'redmoon RESP3 (default)',
+    ioredis: 'ioredis RESP2 (only)',
+    'ioredis-ap': 'ioredis-ap RESP2',
+    'node-redis': 'node-redis RESP2 (default)',
+    glide: 'glide RESP3 (default)',
+  };
+  const cpus = os.cpus();
+  const data = {
+    workloads,
+    clients,
+    labels,
+    cells: summarize(
+      results,
+      workloads.map((work) => work.name),
+      clients,
+    ),
+    reference,
+    meta: {
+      cpuModel: cpus[0]?.model?.trim() ?? 'unknown CPU',
+      cores: cpus.length,
+      memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      loadAverage,
+      loadDuring: spread(results.map((result) => result.loadAverage)),
+      node: process.versions.node,
+      redis: redisVersion,
+      versions,
+      protocols: clients.map((client) => protocols[client]).join(', '),
+      date: `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+      rounds,
+      quick: flags.quick,
+      clockTicks: await clockTicks(),
+      command: ['node bench/run.mjs', ...process.argv.slice(2)].join(' '),
+    },
+  };
+
+  const chartFile = 'benchmarks.svg';
+  const report = renderReport(data, { chartFile: write ? chartFile : undefined });
+  process.stdout.write(report);
+  if (write) {
+    writeFileSync(new URL('docs/benchmarks.md', ROOT), report);
+    writeFileSync(new URL(`docs/${chartFile}`, ROOT), renderChart(data));
+    log('wrote docs/benchmarks.md and docs/benchmarks.svg');
+  } else {
+    log('docs/ not written (partial or quick run; pass --write to write anyway)');
+  }
+}
+
+async function clockTicks() {
+  try {
+    return Number((await execFileAsync('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,107 @@
+// One measured run in a fresh process:
+//   node --expose-gc bench/worker.mjs <client> <workload> <url[,url...]> <ops> [--pids p1,p2]
+// Connects, sets up, warms up on 10% of the calls, then times the rest and prints one line,
+// `BENCH_RESULT {json}`, on stdout. Anything else a client prints is ignored by run.mjs.
+import os from 'node:os';
+import { CLIENTS, NotAvailable } from './clients/index.mjs';
+import { cpuMicros } from './lib/proc.mjs';
+import { formatResultLine } from './lib/result-line.mjs';
+import { quantileSorted } from './lib/stats.mjs';
+import { workload as findWorkload, INCR_LUA } from './workloads.mjs';
+
+const [clientName, workloadName, urlList, opsText, ...rest] = process.argv.slice(2);
+const pidsFlag = rest.indexOf('--pids');
+const serverPids = pidsFlag === -1 ? [] : rest[pidsFlag + 1].split(',').filter(Boolean).map(Number);
+
+function report(result) {
+  const line = formatResultLine({ client: clientName, workload: workloadName, ...result });
+  // Exit only once the line is out: some clients keep handles open after quit.
+  process.stdout.write(line, () => process.exit(0));
+}
+
+function fail(error) {
+  if (error instanceof NotAvailable) return report({ na: error.message });
+  report({
+    error: String(error?.message ?? error)
+      .split('\n')[0]
+      .slice(0, 200),
+  });
+}
+
+process.on('unhandledRejection', fail);
+process.on('uncaughtException', fail);
+
+/** Runs `calls` calls of `op`, `concurrency` at a time; latency of call i, in ns, into latencies[i]. */
+async function drive(op, calls, concurrency, latencies) {
+  let next = 0;
+  async function lane() {
+    while (next < calls) {
+      const index = next++;
+      const started = process.hrtime.bigint();
+      await op(index);
+      latencies[index] = Number(process.hrtime.bigint() - started);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, calls) }, lane));
+}
+
+async function main() {
+  if (typeof global.gc !== 'function') throw new Error('run the worker with node --expose-gc');
+  const spec = CLIENTS[clientName];
+  if (spec === undefined) throw new Error(`unknown client ${clientName}`);
+  const work = findWorkload(workloadName);
+  const ops = Number(opsText);
+  const opsPerCall = work.opsPerCall ?? 1;
+  const calls = Math.max(1, Math.round(ops / opsPerCall));
+
+  const adapter = await import(new URL(`./clients/${spec.module.slice(2)}`, import.meta.url));
+  const client = await adapter.connect({
+    urls: urlList.split(','),
+    cluster: work.cluster === true,
+    lua: INCR_LUA,
+    variant: clientName,
+  });
+  try {
+    if (work.needs !== undefined && typeof client[work.needs] !== 'function') {
+      throw new NotAvailable(`${spec.label} has no ${work.needs}`);
+    }
+    const op = await work.setup(client);
+
+    const warmCalls = Math.max(Math.ceil(calls / 10), Math.min(calls, 100));
+    await drive(op, warmCalls, work.concurrency, new Float64Array(warmCalls));
+    global.gc();
+
+    const latencies = new Float64Array(calls);
+    const serverBefore = cpuMicros(serverPids);
+    const cpuBefore = process.cpuUsage();
+    const started = process.hrtime.bigint();
+    await drive(op, calls, work.concurrency, latencies);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverAfter = cpuMicros(serverPids);
+
+    global.gc();
+    const heapUsed = process.memoryUsage().heapUsed;
+    latencies.sort();
+    const measuredOps = calls * opsPerCall;
+    report({
+      ops: measuredOps,
+      seconds,
+      opsPerSec: measuredOps / seconds,
+      p50Us: quantileSorted(latencies, 0.5) / 1e3,
+      p99Us: quantileSorted(latencies, 0.99) / 1e3,
+      latencyPer: opsPerCall === 1 ? 'call' : `pipeline of ${opsPerCall}`,
+      clientCpuUsPerOp: (cpu.user + cpu.system) / measuredOps,
+      serverCpuUsPerOp:
+        serverBefore === undefined || serverAfter === undefined
+          ? undefined
+          : (serverAfter - serverBefore) / measuredOps,
+      heapMB: heapUsed / 2 ** 20,
+      loadAverage: os.loadavg()[0],
+    });
+  } finally {
+    await Promise.resolve(client.quit()).catch(() => {});
+  }
+}
+
+main().catch(fail);
