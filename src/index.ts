@@ -1,5 +1,5 @@
 export { Batch } from './client/batch.js';
-export { Client, ClientView, type CommandRouter } from './client/client.js';
+export { Client } from './client/client.js';
 export type {
   FunctionInfo,
   FunctionLibraryInfo,
@@ -10,6 +10,7 @@ export type { SetOptions } from './client/commands/strings.js';
 export { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export { Pipeline } from './client/pipeline.js';
+export { ClientView, type CommandRouter } from './client/router.js';
 export type { BufferCommands, Commands } from './client/surface.js';
 export { Cluster, type ClusterOptions } from './cluster/cluster.js';
 export { slotOf } from './cluster/slots.js';

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Client, type ClientOptions } from '../src/index.js';
 import { type RedisServer, type StartRedisOptions, startRedis } from '../src/testing/index.js';
 
@@ -78,3 +81,14 @@ export function uniqueKey(prefix = 'key'): string {
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The repository root: the nearest directory above the compiled tests holding package.json. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above the test file');
+    dir = parent;
+  }
+  return dir;
+}

@@ -3,7 +3,7 @@ import type { Connection } from '../connection/connection.js';
 import { ArgumentError, RedisError, ReplyError } from '../errors.js';
 import { argumentError, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg } from '../resp/types.js';
-import type { CommandRouter } from './client.js';
+import type { CommandRouter } from './router.js';
 import type { CommandSpec } from './spec.js';
 
 const ignore = () => undefined;

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
@@ -6,38 +5,11 @@ import type { RedisArg } from '../resp/types.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
 import { COMMANDS } from './commands/index.js';
-import { type CallMethod, type Executor, installSurface } from './executor.js';
-import { Multi } from './multi.js';
+import { installSurface } from './executor.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
-import { Pipeline } from './pipeline.js';
+import { RouterBase } from './router.js';
 import type { CommandSpec } from './spec.js';
-import type { BufferCommands, Commands } from './surface.js';
-
-/**
- * Where commands of a surface go. A `Client` has one connection; a cluster picks one per call.
- * Pipelines, transactions and scripting helpers talk to this, not to a concrete client.
- */
-export interface CommandRouter extends Executor, CallMethod {
-  /** Runs a command with per-call options. */
-  _executeWith(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Promise<unknown>;
-  /** Builds the command object for `spec` without sending it. */
-  _command(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Command;
-  /** The connection a batch of commands (a pipeline, a transaction) runs on. */
-  /** The connection a transaction runs on (all its commands in one slot on a cluster). */
-  _connectionFor(commands: readonly Command[]): Connection;
-  /** Sends a pipeline's commands, each resolving its own promise. */
-  _sendBatch(commands: readonly Command[]): void;
-}
+import type { Commands } from './surface.js';
 
 export interface Client extends Commands {}
 
@@ -55,7 +27,7 @@ export interface Client extends Commands {}
  * Events: `connect`, `ready`, `reconnecting`, `error` (only emitted when listened to, so an
  * unobserved reconnect never crashes the process), `end`, `push` (RESP3 out-of-band frames).
  */
-export class Client extends EventEmitter implements CommandRouter {
+export class Client extends RouterBase {
   readonly #options: ResolvedClientOptions;
   readonly #connection: Connection;
   /** A second connection for SCRIPT KILL / FUNCTION KILL, which cannot queue behind a busy script. */
@@ -100,23 +72,6 @@ export class Client extends EventEmitter implements CommandRouter {
     this.#control?.disconnect();
     this.#control = undefined;
     this.#connection.disconnect();
-  }
-
-  /** A view of this client whose calls use `options` (`timeout`, `signal`, `buffers`). */
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
-  withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView {
-    return new ClientView(this, { ...options });
-  }
-
-  /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */
-  pipeline(): Pipeline & Commands {
-    return new Pipeline(this, undefined) as Pipeline & Commands;
-  }
-
-  /** A MULTI/EXEC transaction; its commands run atomically when `exec()` is called. */
-  multi(): Multi & Commands {
-    return new Multi(this, undefined) as Multi & Commands;
   }
 
   /** A new, unconnected client with the same options (and any overrides). */
@@ -216,59 +171,4 @@ export class Client extends EventEmitter implements CommandRouter {
   }
 }
 
-export interface ClientView extends Commands {}
-
-/**
- * A client seen through per-call options: `client.withOptions({ timeout: 50 }).get('k')`.
- * Cheap to create; holds no connection of its own.
- */
-export class ClientView implements CommandRouter {
-  readonly #client: CommandRouter;
-  readonly #options: CommandOptions;
-
-  constructor(client: CommandRouter, options: CommandOptions) {
-    this.#client = client;
-    this.#options = options;
-  }
-
-  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
-    return this.#client._executeWith(spec, args, script, this.#options);
-  }
-
-  _executeWith(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Promise<unknown> {
-    return this.#client._executeWith(spec, args, script, { ...this.#options, ...options });
-  }
-
-  _command(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Command {
-    return this.#client._command(spec, args, script, { ...this.#options, ...options });
-  }
-
-  _connectionFor(commands: readonly Command[]): Connection {
-    return this.#client._connectionFor(commands);
-  }
-
-  _sendBatch(commands: readonly Command[]): void {
-    this.#client._sendBatch(commands);
-  }
-
-  pipeline(): Pipeline & Commands {
-    return new Pipeline(this.#client, this.#options) as Pipeline & Commands;
-  }
-
-  multi(): Multi & Commands {
-    return new Multi(this.#client, this.#options) as Multi & Commands;
-  }
-}
-
 installSurface(Client.prototype);
-installSurface(ClientView.prototype);

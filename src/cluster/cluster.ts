@@ -1,14 +1,11 @@
-import { EventEmitter } from 'node:events';
 import { inspect } from 'node:util';
-import { ClientView, type CommandRouter } from '../client/client.js';
 import { createCommand } from '../client/command-factory.js';
 import { COMMANDS } from '../client/commands/index.js';
 import { installSurface } from '../client/executor.js';
-import { Multi } from '../client/multi.js';
 import { type ClientOptions, resolveClientOptions } from '../client/options.js';
-import { Pipeline } from '../client/pipeline.js';
+import { RouterBase } from '../client/router.js';
 import { type CommandSpec, keysOf } from '../client/spec.js';
-import type { BufferCommands, Commands } from '../client/surface.js';
+import type { Commands } from '../client/surface.js';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ClusterError } from '../errors.js';
@@ -51,7 +48,7 @@ export interface Cluster extends Commands {}
  *   CLUSTERDOWN, LOADING, MASTERDOWN and READONLY refresh the map and retry with backoff. A
  *   write whose reply was lost is never resent (DESIGN §3): it fails with `mayHaveRun: true`.
  */
-export class Cluster extends EventEmitter implements CommandRouter {
+export class Cluster extends RouterBase {
   readonly #pool: NodePool;
   readonly #commandTimeout: number;
   readonly #context: RouteContext;
@@ -138,22 +135,6 @@ export class Cluster extends EventEmitter implements CommandRouter {
   /** Reloads the slot map now (it also reloads by itself on MOVED, on failures and periodically). */
   refresh(): Promise<void> {
     return this.#pool.refresh();
-  }
-
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
-  withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView {
-    return new ClientView(this, { ...options });
-  }
-
-  /** Commands sent together, split by node, each resolving on its own, answered in your order. */
-  pipeline(): Pipeline & Commands {
-    return new Pipeline(this, undefined) as Pipeline & Commands;
-  }
-
-  /** A transaction; on a cluster all its keys must hash to one slot. */
-  multi(): Multi & Commands {
-    return new Multi(this, undefined) as Multi & Commands;
   }
 
   /** SCRIPT KILL on every primary, over side connections; succeeds if one primary killed one. */

@@ -2,28 +2,21 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 import { ClusterError, ReplyError, Script, slotOf } from '../../src/index.js';
-import type { RedisServer } from '../../src/testing/index.js';
 import { uniqueKey } from '../helpers.js';
-import { type ClusterContext, delta, forEachProtocol, settledWithin, useCluster } from './cluster-helpers.js';
+import {
+  type ClusterContext,
+  delta,
+  forEachProtocol,
+  keyOwnedBy,
+  settledWithin,
+  useCluster,
+} from './cluster-helpers.js';
 
 // Pipelines and transactions on a real 3-primary cluster. A pipeline is split by node and must
 // answer in the caller's order; a transaction must stay in one slot, and one that cannot is
 // refused before any of it reaches a node (checked with INFO commandstats on every primary).
 
 const shared = useCluster();
-
-/** A fresh key (unique to this run) owned by `node`. */
-async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
-  const ranges = (await redis.slotRanges()).get(node.port);
-  assert.ok(ranges !== undefined && ranges.length > 0);
-  const [start, end] = ranges[0];
-  const base = uniqueKey(prefix);
-  for (let n = 0; ; n++) {
-    const key = `${base}:${n}`;
-    const slot = slotOf(key);
-    if (slot >= start && slot <= end) return key;
-  }
-}
 
 /** One key on each primary, in primary order. */
 function keyOnEachPrimary(redis: ClusterContext, prefix: string): Promise<string[]> {

@@ -1,12 +1,13 @@
+import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
-import { Client, Cluster, type ClusterOptions } from '../../src/index.js';
+import { Client, Cluster, type ClusterOptions, slotOf } from '../../src/index.js';
 import {
   type RedisCluster,
   type RedisServer,
   type StartClusterOptions,
   startCluster,
 } from '../../src/testing/index.js';
-import { sleep } from '../helpers.js';
+import { sleep, uniqueKey } from '../helpers.js';
 
 // One real cluster per test file (starting one takes seconds), shared by a RESP2 and a RESP3
 // suite. Everything the tests check about where a command went is asked of the nodes directly
@@ -224,5 +225,18 @@ export async function eventually(probe: () => Promise<boolean>, ms = 5000): Prom
     if (await probe()) return true;
     if (Date.now() > deadline) return false;
     await sleep(20);
+  }
+}
+
+/** A fresh key (unique to this run) owned by `node`. */
+export async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
+  const ranges = (await redis.slotRanges()).get(node.port);
+  assert.ok(ranges !== undefined && ranges.length > 0);
+  const [start, end] = ranges[0];
+  const base = uniqueKey(prefix);
+  for (let n = 0; ; n++) {
+    const key = `${base}:${n}`;
+    const slot = slotOf(key);
+    if (slot >= start && slot <= end) return key;
   }
 }

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Cluster, Library, Script, slotOf } from '../../src/index.js';
+import { type Cluster, Library, Script } from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { uniqueKey } from '../helpers.js';
-import { type ClusterContext, delta, eventually, forEachProtocol, useCluster } from './cluster-helpers.js';
+import {
+  type ClusterContext,
+  delta,
+  eventually,
+  forEachProtocol,
+  keyOwnedBy,
+  useCluster,
+} from './cluster-helpers.js';
 
 // Replica reads on a real 3-primary/3-replica cluster. Which node served a command is read from
 // INFO commandstats of each node: replicas count the writes they replicate (SET, INCR, ...) but
@@ -22,19 +29,6 @@ redis.register_function{
 }
 redis.register_function('replica_set', function(keys, args) return redis.call('SET', keys[1], args[1]) end)
 `;
-
-/** A fresh key (unique to this run) owned by `node`. */
-async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
-  const ranges = (await redis.slotRanges()).get(node.port);
-  assert.ok(ranges !== undefined && ranges.length > 0);
-  const [start, end] = ranges[0];
-  const base = uniqueKey(prefix);
-  for (let n = 0; ; n++) {
-    const key = `${base}:${n}`;
-    const slot = slotOf(key);
-    if (slot >= start && slot <= end) return key;
-  }
-}
 
 /** A key on each shard, written through `client`, and read back equal through it (replicated). */
 async function replicatedKeys(redis: ClusterContext, client: Cluster, prefix: string): Promise<string[]> {

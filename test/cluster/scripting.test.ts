@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { Client, FanOutError, Library, ReplyError, Script, sha1, slotOf } from '../../src/index.js';
+import { Client, FanOutError, Library, ReplyError, Script, sha1 } from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { sleep, uniqueKey } from '../helpers.js';
-import { type ClusterContext, delta, forEachProtocol, settledWithin, useCluster } from './cluster-helpers.js';
+import {
+  type ClusterContext,
+  delta,
+  forEachProtocol,
+  keyOwnedBy,
+  settledWithin,
+  useCluster,
+} from './cluster-helpers.js';
 
 // Scripts and function libraries on a real 3-primary cluster: what the cluster client says is
 // checked on each primary directly (SCRIPT EXISTS, FUNCTION LIST, INFO commandstats).
@@ -30,19 +37,6 @@ redis.register_function('cluster_spin', function(keys, args) local i = 0 while t
 `;
 const LIMIT = { timeout: 30_000 };
 const WAIT = { timeout: 10_000 };
-
-/** A fresh key (unique to this run) owned by `node`. */
-async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
-  const ranges = (await redis.slotRanges()).get(node.port);
-  assert.ok(ranges !== undefined && ranges.length > 0);
-  const [start, end] = ranges[0];
-  const base = uniqueKey(prefix);
-  for (let n = 0; ; n++) {
-    const key = `${base}:${n}`;
-    const slot = slotOf(key);
-    if (slot >= start && slot <= end) return key;
-  }
-}
 
 async function everyPrimary<T>(redis: ClusterContext, ask: (client: Client) => Promise<T>): Promise<T[]> {
   return Promise.all(redis.cluster.primaries.map(async (node) => ask(await redis.direct(node))));

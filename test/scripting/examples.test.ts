@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { repoRoot } from '../helpers.js';
 
 // The runnable examples (examples/*.mjs) import `redmoon` by its package name, i.e. the built
 // dist/. `npm test` builds first; a bare `node --test` over .build/ skips this when dist/ is absent.
 
 const run = promisify(execFile);
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the test file');
-    dir = parent;
-  }
-  return dir;
-}
 
 const root = repoRoot();
 const built = existsSync(join(root, 'dist', 'esm', 'index.js'));

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { repoRoot } from '../helpers.js';
 
 // The types of typed scripts, checked with the TypeScript compiler itself: test/fixtures holds one
 // file that must compile cleanly and one whose marked lines must each fail. Both import the real
 // sources, so a change to the public types that loosens or breaks a call shows up here.
-
-/** The repository root: the nearest directory above this file holding package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the test file');
-    dir = parent;
-  }
-  return dir;
-}
 
 const root = repoRoot();
 const okFixture = join(root, 'test', 'fixtures', 'typed-script-ok.ts');
