@@ -47,7 +47,7 @@ export abstract class Batch {
       // Refused while being built (e.g. CROSSSLOT on a cluster): the whole batch is refused.
       this.#refusal ??= command.error;
     }
-    for (let i = 0; i < args.length; i++) {
+    for (let i = spec.argsChecked ? args.length : 0; i < args.length; i++) {
       if (!isRedisArg(args[i])) {
         const refusal = argumentError(spec.name, i, args[i]);
         this.#refusal ??= refusal;

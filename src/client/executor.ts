@@ -111,6 +111,7 @@ function rawSpecFor(name: string, known: CommandSpec | undefined): CommandSpec {
       reply: undefined,
       buffers: known?.buffers ?? false,
       keysKnown: known !== undefined,
+      argsChecked: false,
     };
     if (rawSpecs.size < 4096) rawSpecs.set(name, spec);
   }

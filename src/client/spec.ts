@@ -42,6 +42,8 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly buffers: boolean;
   /** False for commands redmoon does not describe (`call()`): a cluster asks the server for keys. */
   readonly keysKnown: boolean;
+  /** `args` itself refuses every value that cannot be sent, so batches need not check again. */
+  readonly argsChecked: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
@@ -53,6 +55,7 @@ export interface CommandDefinition<Params extends unknown[], Reply> {
   args: (...params: Params) => RedisArg[];
   reply?: (raw: any) => Reply;
   buffers?: boolean;
+  argsChecked?: boolean;
 }
 
 /** Declares a command. The reply type is inferred from `reply`, or given explicitly. */
@@ -68,6 +71,7 @@ export function command<Params extends unknown[], Reply = unknown>(
     reply: definition.reply as ReplyTransform | undefined,
     buffers: definition.buffers ?? false,
     keysKnown: true,
+    argsChecked: definition.argsChecked ?? false,
   };
 }
 

@@ -50,12 +50,17 @@ export function scriptCallArgs(
 
 /** Refuses anything that is not 40 hex digits before it reaches the server. */
 export function checkSha1(commandName: string, sha1: unknown): string {
+  // One script called in a loop is the common case: the sha checked last time needs no new check.
+  if (sha1 === lastCheckedSha1) return sha1;
   if (typeof sha1 !== 'string' || sha1.length !== 40 || !isHex(sha1)) {
     const shown = typeof sha1 === 'string' ? `"${sha1.slice(0, 48)}"` : describe(sha1);
     throw new ArgumentError(`${commandName}: ${shown} is not a SHA1 digest (40 hexadecimal digits)`);
   }
-  return sha1.toLowerCase();
+  lastCheckedSha1 = sha1.toLowerCase();
+  return lastCheckedSha1;
 }
+
+let lastCheckedSha1 = '';
 
 function isHex(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -149,6 +154,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/eval/ */
   eval: command({
     name: 'EVAL',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('EVAL', checkScriptBody('EVAL', lua), keys, args),
@@ -156,6 +162,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/eval_ro/ */
   evalRo: command({
     name: 'EVAL_RO',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
@@ -164,6 +171,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/evalsha/ */
   evalsha: command({
     name: 'EVALSHA',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('EVALSHA', checkSha1('EVALSHA', sha1), keys, args),
@@ -171,6 +179,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/evalsha_ro/ */
   evalshaRo: command({
     name: 'EVALSHA_RO',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
@@ -179,6 +188,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/fcall/ */
   fcall: command({
     name: 'FCALL',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('FCALL', checkName('FCALL', name), keys, args),
@@ -186,6 +196,7 @@ export const scriptingCommands = {
   /** https://redis.io/commands/fcall_ro/ */
   fcallRo: command({
     name: 'FCALL_RO',
+    argsChecked: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
