@@ -1,7 +1,9 @@
-// Runs every example in order against one Redis server: REDIS_URL if set, otherwise a
-// throwaway redis-server started for the occasion.
+// Runs every example in order: the standalone ones against one Redis server (REDIS_URL if set,
+// otherwise a throwaway redis-server started for the occasion), then the cluster example against
+// REDIS_CLUSTER_URL or a throwaway local cluster.
 //
 //   npm run examples          (builds first, then runs this file)
+import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
 import { main as patterns } from './patterns.mjs';
 import { getRedis } from './redis.mjs';
@@ -10,10 +12,26 @@ import { main as walkthrough } from './walkthrough.mjs';
 const redis = await getRedis();
 try {
   for (const example of [walkthrough, patterns, further]) await example(redis.url);
-  console.log('\nAll examples ran.');
 } catch (error) {
   process.exitCode = 1;
   console.error('\nAn example failed:', error);
 } finally {
   await redis.stop();
+}
+
+if (process.exitCode !== 1) {
+  if (process.env.REDIS_URL && !process.env.REDIS_CLUSTER_URL) {
+    console.log('\nSkipping the cluster example: REDIS_URL is set, REDIS_CLUSTER_URL is not.');
+  } else {
+    const seed = await getCluster();
+    try {
+      await cluster(seed.url);
+      console.log('\nAll examples ran.');
+    } catch (error) {
+      process.exitCode = 1;
+      console.error('\nThe cluster example failed:', error);
+    } finally {
+      await seed.stop();
+    }
+  }
 }
