@@ -2,13 +2,13 @@ import { inspect } from 'node:util';
 import { createCommand } from '../client/command-factory.js';
 import { COMMANDS } from '../client/commands/index.js';
 import { installSurface } from '../client/executor.js';
-import { type ClientOptions, resolveClientOptions } from '../client/options.js';
+import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
 import { RouterBase } from '../client/router.js';
 import { type CommandSpec, keysOf } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import { AbortError, ClusterError } from '../errors.js';
+import { AbortError, ArgumentError, ClusterError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 import { CommandKeys, UNKNOWN_KEYS } from './command-keys.js';
 import { FAN_OUT } from './fanout.js';
@@ -64,15 +64,21 @@ export class Cluster extends RouterBase {
       !Array.isArray(options.nodes) ||
       options.nodes.length === 0
     ) {
-      throw new ClusterError(
-        'Cluster needs `nodes`: at least one seed node URL or { host, port }',
-        'ERR_ARGUMENT',
-        false,
-      );
+      throw new ArgumentError('Cluster needs `nodes`: at least one seed node URL or { host, port }');
     }
     const { nodes, replicaReads, maxRedirections, refreshInterval, ...clientOptions } = options;
     const seeds = nodes.map((node) => seedAddress(node, clientOptions));
-    const resolved = resolveClientOptions({ ...clientOptions, host: seeds[0].host, port: seeds[0].port });
+    // Credentials and TLS may come with the first seed's URL (rediss://user:pass@host:port).
+    const { username, password, tls } =
+      typeof nodes[0] === 'string' ? parseRedisUrl(nodes[0]) : ({} as ClientOptions);
+    const resolved = resolveClientOptions({
+      username,
+      password,
+      tls,
+      ...clientOptions,
+      host: seeds[0].host,
+      port: seeds[0].port,
+    });
     this.#commandTimeout = resolved.commandTimeout;
     this.#refreshInterval = refreshInterval ?? 30_000;
     this.#pool = new NodePool(seeds, resolved.connection, replicaReads === true);
@@ -98,8 +104,7 @@ export class Cluster extends RouterBase {
 
   /** Loads the slot map from the seeds and connects to every primary. */
   async connect(): Promise<void> {
-    if (this.#status !== 'idle')
-      throw new ClusterError(`connect() called on a ${this.#status} cluster`, 'ERR_ARGUMENT', false);
+    if (this.#status !== 'idle') throw new ArgumentError(`connect() called on a ${this.#status} cluster`);
     this.#status = 'connecting';
     try {
       await this.#pool.refresh();
@@ -255,7 +260,7 @@ function seedAddress(node: string | { host: string; port: number }, options: Cli
     typeof node.host !== 'string' ||
     !Number.isInteger(node.port)
   ) {
-    throw new ClusterError('each seed node must be a URL or { host, port }', 'ERR_ARGUMENT', false);
+    throw new ArgumentError('each seed node must be a URL or { host, port }');
   }
   return nodeAddress(node.host, node.port);
 }
