@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { inspect } from 'node:util';
 import {
   AbortError,
   ConnectionError,
@@ -513,6 +514,11 @@ export class Connection extends EventEmitter {
   #waitClosed(): Promise<void> {
     if (this.#status === 'closed') return Promise.resolve();
     return new Promise((resolve) => this.#closeWaiters.push(resolve));
+  }
+
+  /** Never shows the password or TLS keys held in `options`. */
+  [inspect.custom](): string {
+    return `Connection { ${this.options.host}:${this.options.port}, status: ${this.#status}, pending: ${this.#pending.length} }`;
   }
 
   /** Emits `error` only to listeners: an unobserved connection problem must not crash the process. */

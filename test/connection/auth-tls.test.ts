@@ -87,3 +87,17 @@ describe('TLS', () => {
     await assert.rejects(client.connect(), { code: 'CONNECT_FAILED' });
   });
 });
+
+test('no object a user can reach shows the password when inspected', async () => {
+  const server = await startRedis({ config: { requirepass: SECRET } });
+  try {
+    const client = new Client({ port: server.port, password: SECRET });
+    await client.connect();
+    const shown = [inspect(client, { depth: 5 }), inspect(client.withOptions({ timeout: 5 }), { depth: 5 })];
+    shown.push(inspect(client._connectionFor(), { depth: 5 }), inspect(client.pipeline(), { depth: 5 }));
+    for (const text of shown) assert.ok(!text.includes(SECRET), text);
+    await client.quit();
+  } finally {
+    await server.stop();
+  }
+});
