@@ -110,9 +110,7 @@ export class Client extends RouterBase {
   }
 
   _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
-    const command = this._command(spec, args, script, undefined);
-    this.#connection.send(command);
-    return command.promise;
+    return this._executeWith(spec, args, script, undefined);
   }
 
   _executeWith(
