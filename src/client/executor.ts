@@ -30,7 +30,7 @@ export function refused(target: Executor, error: unknown): Promise<never> {
 }
 
 /** Installs one method per table entry on `prototype`, each building its arguments and executing. */
-export function installCommands(prototype: object, table: Record<string, CommandSpec>): void {
+function installCommands(prototype: object, table: Record<string, CommandSpec>): void {
   for (const method of Object.keys(table)) {
     // A class may implement a command itself (Client.scriptKill uses a side connection).
     if (Object.hasOwn(prototype, method)) continue;
@@ -78,7 +78,7 @@ const identity = (...args: unknown[]) => args as RedisArg[];
  * read-only flag (so routing and retries work), but no reply shaping — `call()` returns the
  * reply as decoded. Two-word commands (`FUNCTION LOAD`) are recognised from the first argument.
  */
-export function specForCall(
+function specForCall(
   name: unknown,
   args: readonly unknown[],
 ): { spec: CommandSpec; args: RedisArg[] } {

@@ -6,9 +6,6 @@ import type { RespValue } from '../resp/types.js';
  * the same reply and returns one shape, so callers never see which protocol is in use.
  */
 
-/** `'OK'` (or any simple string) as is. */
-export const asStatus = (raw: RespValue): string => raw as string;
-
 /** An integer reply: `number`, or `bigint` outside the safe range. */
 export const asInteger = (raw: RespValue): number | bigint => raw as number | bigint;
 
