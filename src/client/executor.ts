@@ -78,10 +78,7 @@ const identity = (...args: unknown[]) => args as RedisArg[];
  * read-only flag (so routing and retries work), but no reply shaping — `call()` returns the
  * reply as decoded. Two-word commands (`FUNCTION LOAD`) are recognised from the first argument.
  */
-function specForCall(
-  name: unknown,
-  args: readonly unknown[],
-): { spec: CommandSpec; args: RedisArg[] } {
+function specForCall(name: unknown, args: readonly unknown[]): { spec: CommandSpec; args: RedisArg[] } {
   if (typeof name !== 'string' || name.length === 0 || name.includes(' ')) {
     throw new ArgumentError(
       `call: the command name must be a non-empty string without spaces, got ${typeof name}`,
