@@ -109,19 +109,8 @@ export class Client extends RouterBase {
     return this.#sendOnControl(COMMANDS.functionKill as unknown as CommandSpec) as Promise<'OK'>;
   }
 
-  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
-    return this._executeWith(spec, args, script, undefined);
-  }
-
-  _executeWith(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Promise<unknown> {
-    const command = this._command(spec, args, script, options);
-    if (!command.isDone) this.#connection.send(command);
-    return command.promise;
+  _dispatch(command: Command): void {
+    this.#connection.send(command);
   }
 
   _command(

@@ -39,13 +39,8 @@ export interface CommandRouter extends Executor, CallMethod {
  * all built on the `CommandRouter` methods each implements.
  */
 export abstract class RouterBase extends EventEmitter implements CommandRouter {
-  abstract _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown>;
-  abstract _executeWith(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Promise<unknown>;
+  /** Sends a command built by `_command` (not yet settled) to wherever it must go. */
+  abstract _dispatch(command: Command): void;
   abstract _command(
     spec: CommandSpec,
     args: RedisArg[],
@@ -55,6 +50,21 @@ export abstract class RouterBase extends EventEmitter implements CommandRouter {
   abstract _connectionFor(commands: readonly Command[]): Connection;
   abstract _sendBatch(commands: readonly Command[]): void;
   declare call: CallMethod['call'];
+
+  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
+    return this._executeWith(spec, args, script, undefined);
+  }
+
+  _executeWith(
+    spec: CommandSpec,
+    args: RedisArg[],
+    script: ScriptSource | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<unknown> {
+    const command = this._command(spec, args, script, options);
+    if (!command.isDone) this._dispatch(command);
+    return command.promise;
+  }
 
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
   withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;

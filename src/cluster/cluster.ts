@@ -152,19 +152,8 @@ export class Cluster extends RouterBase {
     return this._execute(this.#spec('functionKill'), []) as Promise<'OK'>;
   }
 
-  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
-    return this._executeWith(spec, args, script, undefined);
-  }
-
-  _executeWith(
-    spec: CommandSpec,
-    args: RedisArg[],
-    script: ScriptSource | undefined,
-    options: CommandOptions | undefined,
-  ): Promise<unknown> {
-    const command = this._command(spec, args, script, options);
-    if (!command.isDone) this.#send(command);
-    return command.promise;
+  _dispatch(command: Command): void {
+    this.#send(command);
   }
 
   _command(
