@@ -25,15 +25,28 @@ export class RedisError extends Error {
 }
 
 /**
+ * What a reply error means for the machinery, derived once, when the error is built, so no layer
+ * matches message text: `NOSCRIPT` (the server lacks the script), `FUNCTION_NOT_FOUND` (it lacks
+ * the function: `ERR Function not found` has no code of its own), `COMPILE_ERROR` (the Lua did
+ * not compile, so nothing ran).
+ */
+export type ReplyReason = 'NOSCRIPT' | 'FUNCTION_NOT_FOUND' | 'COMPILE_ERROR';
+
+/**
  * The server answered with an error reply (`-ERR ...`, `-NOSCRIPT ...`, `-BUSY ...`).
- * The command ran as far as the server let it: for most codes nothing was applied, but a script
- * that raised an error after writing has applied those writes (Redis scripts are not rolled back).
+ * The command ran as far as the server let it. For an ordinary command the codes in
+ * `NOT_APPLIED_CODES` mean nothing was applied; for a script or a function (EVAL, EVALSHA, FCALL)
+ * only refusals before it started do (NOSCRIPT, BUSY, a compile error, a missing function, a
+ * redirect): an error raised while it ran — even `WRONGTYPE` from `redis.call` — may follow
+ * writes, which Redis does not roll back, so `mayHaveRun` is then `true`.
  * `code` is the first word of the reply (`ERR`, `NOSCRIPT`, `BUSY`, `WRONGTYPE`, `MOVED`, ...).
  * `command` is the command name; arguments are never included, as they may hold secrets.
  */
 export class ReplyError extends RedisError {
   /** The name of the command that received this reply, e.g. `EVALSHA`, when known. */
   command: string | undefined;
+  /** What the error means beyond its code, when it means something to redmoon (see `ReplyReason`). */
+  readonly reason: ReplyReason | undefined;
 
   constructor(reply: string, command?: string) {
     const space = reply.indexOf(' ');
@@ -41,7 +54,29 @@ export class ReplyError extends RedisError {
     const normalized = isUpperCaseWord(code) ? code : 'ERR';
     super(reply, normalized, !NOT_APPLIED_CODES.has(normalized));
     this.command = command;
+    this.reason = reasonOf(normalized, reply);
   }
+
+  /**
+   * Records which command received the reply. `runsCode`: the command runs a script or a
+   * function, so an error raised while it ran may follow writes.
+   */
+  attach(command: string, runsCode: boolean): void {
+    this.command = command;
+    if (runsCode) {
+      (this as { mayHaveRun: boolean }).mayHaveRun =
+        this.reason === undefined && !REFUSED_BEFORE_RUNNING.has(this.code);
+    }
+  }
+}
+
+function reasonOf(code: string, reply: string): ReplyReason | undefined {
+  if (code === 'NOSCRIPT') return 'NOSCRIPT';
+  if (code !== 'ERR') return undefined;
+  // https://github.com/redis/redis/blob/7.0/src/function.c (fcallCommandGeneric) and eval.c.
+  if (reply.startsWith('ERR Function not found')) return 'FUNCTION_NOT_FOUND';
+  if (reply.startsWith('ERR Error compiling script')) return 'COMPILE_ERROR';
+  return undefined;
 }
 
 /**
@@ -70,6 +105,27 @@ const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
   'NOPROTO',
   'NOTBUSY',
   'UNKILLABLE',
+]);
+
+/**
+ * For scripts and functions, the codes the server answers before any of the code runs (key
+ * checks, cluster state, a busy server). `WRONGTYPE`, `OOM`, `NOPERM` and `ERR` can come from a
+ * `redis.call` halfway through, so they are not here. `READONLY` is: on a replica the first
+ * write fails, so nothing before it can have been written.
+ */
+const REFUSED_BEFORE_RUNNING: ReadonlySet<string> = new Set([
+  'NOSCRIPT',
+  'BUSY',
+  'MOVED',
+  'ASK',
+  'TRYAGAIN',
+  'CLUSTERDOWN',
+  'LOADING',
+  'READONLY',
+  'MASTERDOWN',
+  'NOAUTH',
+  'CROSSSLOT',
+  'NOPROTO',
 ]);
 
 function isUpperCaseWord(word: string): boolean {

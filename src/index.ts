@@ -1,4 +1,3 @@
-export { Batch } from './client/batch.js';
 export { Client } from './client/client.js';
 export type {
   FunctionInfo,
@@ -7,11 +6,11 @@ export type {
   FunctionStats,
 } from './client/commands/scripting.js';
 export type { SetOptions } from './client/commands/strings.js';
-export { Multi } from './client/multi.js';
+export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
-export { Pipeline } from './client/pipeline.js';
-export { ClientView, type CommandRouter } from './client/router.js';
+export type { Pipeline } from './client/pipeline.js';
 export type { BufferCommands, Commands } from './client/surface.js';
+export type { ClientView } from './client/view.js';
 export { Cluster, type ClusterOptions } from './cluster/cluster.js';
 export { slotOf } from './cluster/slots.js';
 export type { CommandOptions } from './connection/command.js';
@@ -28,6 +27,7 @@ export {
   ProtocolError,
   RedisError,
   ReplyError,
+  type ReplyReason,
   TimeoutError,
   WatchError,
 } from './errors.js';

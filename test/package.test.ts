@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from './helpers.js';
@@ -34,4 +34,28 @@ test('both builds ship their type declarations', () => {
   ]) {
     assert.ok(existsSync(join(root, file)), `${file} is missing`);
   }
+});
+
+test('the package root exports the public API only, and its types hide the internals', () => {
+  const out = run([
+    '--input-type=module',
+    '-e',
+    "import * as m from 'redmoon'; console.log(Object.keys(m).sort().join(','))",
+  ]);
+  const names = out.split(',');
+  for (const internal of [
+    'Batch',
+    'Pipeline',
+    'Multi',
+    'ClientView',
+    'CommandRouter',
+    'Connection',
+    'Command',
+  ])
+    assert.ok(!names.includes(internal), `${internal} is exported from the package root`);
+  for (const name of ['Client', 'Cluster', 'Script', 'Library', 'RedisFunction', 'ReplyError', 'sha1'])
+    assert.ok(names.includes(name), `${name} is missing from the package root`);
+  const declarations = readFileSync(join(root, 'dist/esm/client/base-client.d.ts'), 'utf8');
+  for (const internal of ['_command', '_dispatch', '_connectionFor', '_sendBatch', '_executeWith'])
+    assert.ok(!declarations.includes(internal), `${internal} appears in the published types`);
 });

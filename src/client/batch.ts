@@ -1,10 +1,11 @@
-import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
+import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { ArgumentError, RedisError, ReplyError } from '../errors.js';
 import { argumentError, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg } from '../resp/types.js';
-import type { CommandRouter } from './router.js';
+import { withCommands } from './methods.js';
 import type { CommandSpec } from './spec.js';
+import type { CommandRouter } from './target.js';
 
 const ignore = () => undefined;
 
@@ -16,14 +17,18 @@ const ignore = () => undefined;
  * A refused argument refuses the whole batch before anything is sent: half a pipeline on the wire
  * would silently drop a command the caller believes was queued.
  */
-export abstract class Batch {
+export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
+  /** @internal */
   protected readonly router: CommandRouter;
+  /** @internal */
   protected readonly options: CommandOptions | undefined;
   protected commands: Command[] = [];
   #refusal: RedisError | undefined;
   #executed = false;
 
+  /** @internal */
   constructor(router: CommandRouter, options: CommandOptions | undefined) {
+    super();
     this.router = router;
     this.options = options;
   }
@@ -33,8 +38,8 @@ export abstract class Batch {
     return this.commands.length;
   }
 
-  _execute(spec: CommandSpec, args: RedisArg[], script?: ScriptSource): Promise<unknown> {
-    const command = this.router._command(spec, args, script, this.options);
+  _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown> {
+    const command = this.router._command(spec, args, hook, this.options);
     command.quiet = true;
     if (command.isDone) command.promise.catch(ignore);
     if (this.#executed) {
@@ -59,6 +64,7 @@ export abstract class Batch {
     return command.promise;
   }
 
+  /** @internal */
   _refuse(error: Error): void {
     this.#refusal ??= error instanceof RedisError ? error : new ArgumentError(error.message);
   }
@@ -124,16 +130,17 @@ export abstract class Batch {
 }
 
 /**
- * Sends `commands` back to back on `connection`. Scripts the server is not known to hold are
- * loaded first, once per batch (not with every call), so EVALSHA after a flush or a restart
- * still runs in the order queued.
+ * Sends `commands` back to back on `connection`. A command's hook may send something first: a
+ * script the server is not known to hold is loaded once per batch (not with every call), so
+ * EVALSHA after a flush or a restart still runs in the order queued.
  */
 export function sendBatch(connection: Connection, commands: readonly Command[]): void {
   for (const command of commands) {
-    const script = command.script;
-    if (script !== undefined && script.kind !== 'function' && !connection.knownScripts.has(script.sha1)) {
-      connection.loadScript(script).catch(ignore);
+    if (command.isDone) continue;
+    if (command.hook !== undefined) {
+      const before = command.hook.prepare(command, connection);
+      if (before !== undefined) connection.send(before);
     }
+    connection.send(command);
   }
-  for (const command of commands) if (!command.isDone) connection.send(command);
 }

@@ -1,13 +1,11 @@
 import { inspect } from 'node:util';
-import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
+import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
 import type { RedisArg } from '../resp/types.js';
+import { BaseClient } from './base-client.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
-import { COMMANDS } from './commands/index.js';
-import { installSurface } from './executor.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
-import { RouterBase } from './router.js';
 import type { CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
 
@@ -27,7 +25,7 @@ export interface Client extends Commands {}
  * Events: `connect`, `ready`, `reconnecting`, `error` (only emitted when listened to, so an
  * unobserved reconnect never crashes the process), `end`, `push` (RESP3 out-of-band frames).
  */
-export class Client extends RouterBase {
+export class Client extends BaseClient {
   readonly #options: ResolvedClientOptions;
   readonly #connection: Connection;
   /** A second connection for SCRIPT KILL / FUNCTION KILL, which cannot queue behind a busy script. */
@@ -96,59 +94,56 @@ export class Client extends RouterBase {
     });
   }
 
-  /**
-   * Kills the running script (SCRIPT KILL). Sent on a side connection: this client's own
-   * connection may be queued behind the very script being killed.
-   */
-  scriptKill(): Promise<'OK'> {
-    return this.#sendOnControl(COMMANDS.scriptKill as unknown as CommandSpec) as Promise<'OK'>;
+  /** @internal */
+  _dispatch(command: Command, spec: CommandSpec): void {
+    if (spec.connection === 'control') this.#sendOnControl(command);
+    else this.#connection.send(command);
   }
 
-  /** Kills the running function (FUNCTION KILL), on a side connection like `scriptKill`. */
-  functionKill(): Promise<'OK'> {
-    return this.#sendOnControl(COMMANDS.functionKill as unknown as CommandSpec) as Promise<'OK'>;
-  }
-
-  _dispatch(command: Command): void {
-    this.#connection.send(command);
-  }
-
+  /** @internal */
   _command(
     spec: CommandSpec,
     args: RedisArg[],
-    script: ScriptSource | undefined,
+    hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    return createCommand(spec, args, script, options, this.#options.commandTimeout, this.#abort);
+    return createCommand(spec, args, hook, options, this.#options.commandTimeout, this.#abort);
   }
 
   readonly #abort = (command: Command) => this.#connection.abort(command);
 
+  /** @internal */
   _sendBatch(commands: readonly Command[]): void {
     sendBatch(this.#connection, commands);
   }
 
+  /** @internal */
   _connectionFor(): Connection {
     return this.#connection;
   }
 
-  async #sendOnControl(spec: CommandSpec): Promise<unknown> {
-    if (this.#control === undefined || this.#control.status === 'closed') {
-      // Only HELLO/AUTH: while a script runs the server refuses SETNAME and SELECT (BUSY).
-      const control = new Connection({
-        ...this.#options.connection,
-        name: undefined,
-        db: 0,
-        reconnect: false,
-      });
-      this.#control = control;
-      control.on('error', () => undefined);
-      await control.connect();
-    }
-    const command = this._command(spec, [], undefined, undefined);
+  /**
+   * Sends `command` on a side connection that only ever carries kill commands (SCRIPT KILL,
+   * FUNCTION KILL): this client's own connection may be queued behind the very script to kill.
+   */
+  #sendOnControl(command: Command): void {
     command.retryable = false;
-    this.#control.send(command);
-    return command.promise;
+    const status = this.#connection.status;
+    if (status === 'closing' || status === 'closed' || status === 'idle') {
+      // Same answer as the main connection would give; never open a socket for a closed client.
+      this.#connection.send(command);
+      return;
+    }
+    let control = this.#control;
+    if (control === undefined || control.status === 'closed') {
+      // Only HELLO/AUTH: while a script runs the server refuses SETNAME and SELECT (BUSY).
+      control = new Connection({ ...this.#options.connection, name: undefined, db: 0, reconnect: false });
+      control.on('error', () => undefined);
+      this.#control = control;
+      // Commands sent before it is ready wait in its queue; a failed connect fails them.
+      control.connect().catch(() => undefined);
+    }
+    control.send(command);
   }
 
   /** Never shows the password or TLS keys. */
@@ -157,5 +152,3 @@ export class Client extends RouterBase {
     return `Client { ${tls ? 'rediss' : 'redis'}://${host}:${port}/${db}, resp: ${resp}, status: ${this.status} }`;
   }
 }
-
-installSurface(Client.prototype);

@@ -1,25 +1,26 @@
-import { Command, type CommandOptions, type ScriptSource } from '../connection/command.js';
+import { Command, type CommandHook, type CommandOptions } from '../connection/command.js';
 import { AbortError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 import type { CommandSpec } from './spec.js';
 
 /**
- * Builds the command object for one call: reply shaping, retry safety, buffers and deadline from
- * the description and the per-call options. When the call's signal is already aborted the command
- * comes back rejected (not run); otherwise `onAbort` runs if it fires later.
+ * Fills in one call's command object from its description and the per-call options: reply
+ * shaping, retry safety, buffers, deadline, hook. When the call's signal is already aborted the
+ * command comes back rejected (not run); otherwise `onAbort` runs if it fires later.
  */
-export function createCommand(
+export function prepareCommand<C extends Command>(
+  command: C,
   spec: CommandSpec,
-  args: RedisArg[],
-  script: ScriptSource | undefined,
+  hook: CommandHook | undefined,
   options: CommandOptions | undefined,
   defaultTimeout: number,
-  onAbort: (command: Command) => void,
-): Command {
-  const command = new Command(spec.name, spec.encodedName, args, spec.reply);
-  command.retryable = spec.readOnly;
-  command.script = script;
+  onAbort: (command: C) => void,
+): C {
+  command.retryable = spec.retrySafe;
+  command.runsCode = spec.runsCode;
+  command.hook = hook;
   command.buffers = spec.buffers;
+  command.onSent = spec.onSent;
   const timeout = options?.timeout ?? defaultTimeout;
   if (timeout > 0) command.deadline = performance.now() + timeout;
   if (options !== undefined) {
@@ -31,4 +32,17 @@ export function createCommand(
     }
   }
   return command;
+}
+
+/** A new command for one call of `spec` (see `prepareCommand`). */
+export function createCommand(
+  spec: CommandSpec,
+  args: RedisArg[],
+  hook: CommandHook | undefined,
+  options: CommandOptions | undefined,
+  defaultTimeout: number,
+  onAbort: (command: Command) => void,
+): Command {
+  const command = new Command(spec.name, spec.encodedName, args, spec.reply);
+  return prepareCommand(command, spec, hook, options, defaultTimeout, onAbort);
 }

@@ -1,9 +1,8 @@
-import { Command, encodedNameOf, type ScriptSource } from '../connection/command.js';
+import { Command, encodedNameOf } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { ExecAbortError, RedisError, ReplyError, WatchError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
 import { Batch } from './batch.js';
-import { installSurface } from './executor.js';
 import type { Commands } from './surface.js';
 
 export interface Multi extends Commands {}
@@ -40,56 +39,62 @@ export class Multi extends Batch {
       throw error;
     }
 
-    const loads: ScriptSource[] = [];
+    // Everything from MULTI to EXEC is one group: if the connection drops after part of it was
+    // written, the rest is never sent on the next socket (the server discarded the MULTI).
+    const group = {};
+    const multi = internal('MULTI', group);
+    // What hooks send first (a SCRIPT LOAD the server may lack) runs inside the transaction, before
+    // the call that needs it. On the wire each goes as a twin that takes the `QUEUED` reply; the
+    // real commands (the caller's, and those loads) settle from EXEC's reply.
+    const inner: Command[] = [];
+    const owners: Command[] = [];
+    const isCallers: boolean[] = [];
     for (const command of commands) {
-      const script = command.script;
-      if (script === undefined || script.kind === 'function') continue;
-      if (!connection.knownScripts.has(script.sha1) && !loads.includes(script)) loads.push(script);
+      const before = command.hook?.prepare(command, connection);
+      if (before !== undefined) {
+        inner.push(twinOf(before, group));
+        owners.push(before);
+        isCallers.push(false);
+      }
+      inner.push(twinOf(command, group));
+      owners.push(command);
+      isCallers.push(true);
     }
-    const multi = internal('MULTI', []);
-    const loadCommands = loads.map((script) => internal('SCRIPT', ['LOAD', script.lua]));
-    const queued = commands.map((command) => {
-      const twin = new Command(command.name, command.encodedName, command.args);
-      twin.promise.catch(ignore);
-      return twin;
-    });
-    const exec = internal('EXEC', []);
+    const exec = internal('EXEC', group);
     exec.buffers = commands.some((command) => command.buffers);
-    for (const command of [multi, ...loadCommands, ...queued, exec]) connection.send(command);
+    connection.send(multi);
+    for (const command of inner) connection.send(command);
+    connection.send(exec);
 
     let reply: RespValue;
     try {
       reply = (await exec.promise) as RespValue;
     } catch (error) {
-      const failure = await this.#explain(error as Error, queued);
+      const failure = await this.#explain(error as Error, inner, isCallers);
       // The refused commands get their own errors; the rest, the transaction's.
       for (const [index, refusal] of failure instanceof ExecAbortError ? failure.errors : []) {
         commands[index].reject(refusal);
       }
-      for (const command of commands) command.reject(failure);
+      for (const command of owners) command.reject(failure);
       throw failure;
     }
     if (reply === null) {
       const aborted = new WatchError();
-      for (const command of commands) command.reject(aborted);
+      for (const command of owners) command.reject(aborted);
       throw aborted;
     }
     const results = reply as RespValue[];
-    loads.forEach((script, index) => {
-      if (typeof results[index] === 'string') connection.knownScripts.add(script.sha1);
-    });
-    const offset = loads.length;
-    commands.forEach((command, index) => {
-      const result = results[offset + index];
+    for (let i = 0; i < inner.length; i++) {
+      const result = results[i];
+      const owner = owners[i];
       if (result instanceof ReplyError) {
-        result.command = command.name;
-        if (result.code === 'NOSCRIPT' && command.script !== undefined)
-          connection.knownScripts.delete(command.script.sha1);
-        command.reject(result);
+        result.attach(owner.name, owner.runsCode);
+        owner.hook?.failedInTransaction(owner, result, connection);
+        owner.reject(result);
       } else {
-        command.resolve(result);
+        owner.resolve(result, connection.resp);
       }
-    });
+    }
     return Batch.collect(commands);
   }
 
@@ -104,23 +109,34 @@ export class Multi extends Batch {
     await this.router.call('UNWATCH');
   }
 
-  async #explain(error: Error, queued: readonly Command[]): Promise<Error> {
+  /** Why EXEC failed: for EXECABORT, which queued commands the server refused, by index. */
+  async #explain(error: Error, inner: readonly Command[], isCallers: readonly boolean[]): Promise<Error> {
     if (!(error instanceof ReplyError) || error.code !== 'EXECABORT') return error;
     const errors = new Map<number, ReplyError>();
     const settled = await Promise.all(
-      queued.map((twin) => twin.promise.then(ignore, (refusal: Error) => refusal)),
+      inner.map((command) => command.promise.then(ignore, (refusal: Error) => refusal)),
     );
-    settled.forEach((refusal, index) => {
+    let index = -1;
+    settled.forEach((refusal, position) => {
+      if (!isCallers[position]) return;
+      index++;
       if (refusal instanceof ReplyError) errors.set(index, refusal);
     });
     return new ExecAbortError(error.message, errors);
   }
 }
 
-function internal(name: string, args: string[]): Command {
-  const command = new Command(name, encodedNameOf(name), args);
+/** The wire copy of `command` inside a transaction: it takes the `QUEUED` (or refusal) reply. */
+function twinOf(command: Command, group: object): Command {
+  const twin = new Command(command.name, command.encodedName, command.args);
+  twin.group = group;
+  twin.promise.catch(ignore);
+  return twin;
+}
+
+function internal(name: string, group: object): Command {
+  const command = new Command(name, encodedNameOf(name), []);
+  command.group = group;
   command.promise.catch(ignore);
   return command;
 }
-
-installSurface(Multi.prototype);

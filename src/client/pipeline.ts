@@ -1,5 +1,4 @@
 import { Batch } from './batch.js';
-import { installSurface } from './executor.js';
 import type { Commands } from './surface.js';
 
 export interface Pipeline extends Commands {}
@@ -34,5 +33,3 @@ export class Pipeline extends Batch {
     return results;
   }
 }
-
-installSurface(Pipeline.prototype);

@@ -1,9 +1,11 @@
 import { ReplyError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
+import type { ByProtocol } from './spec.js';
 
 /**
- * Reply shapers shared by command descriptions. Each accepts the RESP2 and the RESP3 form of
- * the same reply and returns one shape, so callers never see which protocol is in use.
+ * Reply shapers shared by command descriptions. Where RESP2 and RESP3 send a reply in different
+ * forms, there is one shaper per protocol (`ByProtocol`), and the connection picks the one for the
+ * protocol it negotiated; so callers never see which protocol is in use, and no shaper guesses.
  */
 
 /** An integer reply: `number`, or `bigint` outside the safe range. */
@@ -48,30 +50,60 @@ export const asArray = <T = string>(raw: RespValue): T[] => raw as T[];
  * A field/value reply as a plain object: RESP2 sends a flat array `[k1, v1, k2, v2]`, RESP3 a map.
  * Keys are strings (Buffer keys are decoded as UTF-8); values keep their type.
  */
-export function asObject<V = string>(raw: RespValue): Record<string, V> {
+export function objectFromFlat<V = string>(raw: RespValue): Record<string, V> {
   const object: Record<string, V> = Object.create(null);
-  if (raw instanceof Map) {
-    for (const [key, value] of raw) object[String(key)] = value as V;
-  } else if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) object[String(raw[i])] = raw[i + 1] as V;
-  }
+  const flat = raw as RespValue[];
+  for (let i = 0; i + 1 < flat.length; i += 2) object[String(flat[i])] = flat[i + 1] as V;
   return object;
 }
 
-/** A list of pairs: flat RESP2 array or RESP3 map/array-of-pairs, as `[key, value][]`. */
-export function asPairs<K = string, V = string>(raw: RespValue): Array<[K, V]> {
+export function objectFromMap<V = string>(raw: RespValue): Record<string, V> {
+  const object: Record<string, V> = Object.create(null);
+  for (const [key, value] of raw as Map<RespValue, RespValue>) object[String(key)] = value as V;
+  return object;
+}
+
+/** A flat `[k1, v1, k2, v2]` array as `[key, value][]`. */
+export function pairsFromFlat<K = string, V = string>(raw: RespValue): Array<[K, V]> {
+  const flat = raw as RespValue[];
   const pairs: Array<[K, V]> = [];
-  if (raw instanceof Map) {
-    for (const [key, value] of raw) pairs.push([key as K, value as V]);
-  } else if (Array.isArray(raw)) {
-    if (raw.length > 0 && Array.isArray(raw[0])) {
-      for (const pair of raw as RespValue[][]) pairs.push([pair[0] as K, pair[1] as V]);
-    } else {
-      for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as K, raw[i + 1] as V]);
-    }
-  }
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i] as K, flat[i + 1] as V]);
   return pairs;
 }
+
+/** An array of `[key, value]` arrays (RESP3's form of HRANDFIELD WITHVALUES and kin). */
+export function pairsFromPairs<K = string, V = string>(raw: RespValue): Array<[K, V]> {
+  return (raw as RespValue[][]).map((pair) => [pair[0] as K, pair[1] as V]);
+}
+
+/**
+ * How structured replies look on each protocol. Shapers of nested replies (FUNCTION LIST's
+ * libraries of functions) are written once against this and built for each protocol by `shaped`.
+ */
+export interface ProtocolShapes {
+  /** A map reply (RESP3) or its flat RESP2 form, as a null-prototype object. */
+  object<V = RespValue>(raw: RespValue): Record<string, V>;
+}
+
+const RESP2_SHAPES: ProtocolShapes = { object: objectFromFlat };
+const RESP3_SHAPES: ProtocolShapes = { object: objectFromMap };
+
+/** One shaper per protocol from one function of the protocol's shapes, built once. */
+export function shaped<Reply>(build: (shapes: ProtocolShapes) => (raw: any) => Reply): ByProtocol<Reply> {
+  return { resp2: build(RESP2_SHAPES), resp3: build(RESP3_SHAPES) };
+}
+
+/** A map reply as a plain object (HGETALL, CONFIG GET). */
+export const asObject: ByProtocol<Record<string, string>> = {
+  resp2: objectFromFlat<string>,
+  resp3: objectFromMap<string>,
+};
+
+/** `[key, value][]` from RESP2's flat array or RESP3's array of pairs (HRANDFIELD WITHVALUES). */
+export const asPairs: ByProtocol<Array<[string, string]>> = {
+  resp2: pairsFromFlat<string, string>,
+  resp3: pairsFromPairs<string, string>,
+};
 
 /** Throws a nested error reply (used where an array may carry per-item errors). */
 export function throwIfError<T>(value: T | ReplyError): T {

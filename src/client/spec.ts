@@ -1,6 +1,6 @@
-import type { ReplyTransform } from '../connection/command.js';
+import type { CommandChannel, ReplyShapers } from '../connection/command.js';
 import { type EncodedName, encodeName } from '../resp/encoder.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 
 /**
  * Where a command's keys are among its arguments (the arguments after the command name,
@@ -24,55 +24,155 @@ export const ALL_KEYS: KeySpec = { kind: 'range', first: 0, last: -1, step: 1 };
 export const EVERY_OTHER_KEY: KeySpec = { kind: 'range', first: 0, last: -1, step: 2 };
 
 /**
- * A command described once: what it is called, where its keys are, whether it only reads, how to
- * build its arguments from a typed method's parameters, and how to shape its reply so that RESP2
- * and RESP3 give the same value. Adding a command is adding one of these.
+ * Where a cluster sends a command (the description's `cluster`):
+ * - `slot`: to the node serving its keys' slot; keyless commands to any primary (the one serving
+ *   slot 0). The default.
+ * - `primaries`: to every primary — and, with `replicas`, to every replica the cluster reads from
+ *   (the script cache is per node) — merging the answers with `merge`. Errors whose code is
+ *   `ignoredCode` are dropped while at least one node succeeded (NOTBUSY from idle nodes when
+ *   killing a script).
+ */
+export type ClusterPolicy =
+  | { readonly kind: 'slot' }
+  | {
+      readonly kind: 'primaries';
+      readonly merge: (replies: RespValue[]) => RespValue;
+      readonly replicas: boolean;
+      readonly ignoredCode?: string;
+    };
+
+/** Which connection a command needs. */
+export type ConnectionNeed =
+  /** The shared, auto-pipelined connection (almost everything). */
+  | 'shared'
+  /** A side connection that is never queued behind a busy script (SCRIPT KILL, FUNCTION KILL). */
+  | 'control'
+  /** It blocks the connection until it is answered (BLPOP, XREAD BLOCK, WAIT). */
+  | 'blocking'
+  /** It turns the connection into a subscriber (SUBSCRIBE and kin). */
+  | 'pubsub';
+
+/**
+ * A command described once: everything the machinery needs to know about it, so no other place
+ * branches on its name. Adding a command is adding one of these (see `command()`).
  */
 export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> {
   readonly name: string;
   readonly encodedName: EncodedName;
+  /** Where its keys are among the arguments. */
   readonly keys: KeySpec;
-  /** Reads only: safe to retry after a connection loss and to serve from a replica. */
-  readonly readOnly: boolean;
-  /** Builds the arguments after the name. Throws `ArgumentError` for values it cannot send. */
-  readonly args: (...params: Params) => RedisArg[];
-  /** Shapes the raw reply (RESP2 or RESP3) into `Reply`; absent when the raw reply is the value. */
-  readonly reply: ReplyTransform | undefined;
-  /** The reply is binary by nature (FUNCTION DUMP, DUMP): always decoded as Buffers. */
-  readonly buffers: boolean;
   /** False for commands redmoon does not describe (`call()`): a cluster asks the server for keys. */
   readonly keysKnown: boolean;
+  /** Sending it again after a lost reply is safe: a repeat changes nothing. */
+  readonly retrySafe: boolean;
+  /** A replica may answer it (`replicaReads`): a read that tolerates replication lag. */
+  readonly replicaSafe: boolean;
+  /** Runs a script or function: an error reply may follow writes (see `ReplyError.attach`). */
+  readonly runsCode: boolean;
+  /** Where it goes on a cluster. */
+  readonly cluster: ClusterPolicy;
+  /** Which connection it needs. */
+  readonly connection: ConnectionNeed;
+  /** Why `call()` refuses it (it would break a shared connection), when it does. */
+  readonly refusedInCall: string | undefined;
+  /** What sending it does to the connection's state (SCRIPT FLUSH forgets the known scripts). */
+  readonly onSent: ((connection: CommandChannel) => void) | undefined;
+  /** Indexes of arguments that hold secrets (passwords), for errors, logs and telemetry. */
+  readonly secretArgs: ((args: readonly RedisArg[]) => readonly number[]) | undefined;
+  /** Builds the arguments after the name. Throws `ArgumentError` for values it cannot send. */
+  readonly args: (...params: Params) => RedisArg[];
+  /** Shapes the raw reply into `Reply`, one shaper per protocol; absent when the raw reply is the value. */
+  readonly reply: ReplyShapers | undefined;
+  /** The reply is binary by nature (FUNCTION DUMP, DUMP): always decoded as Buffers. */
+  readonly buffers: boolean;
   /** `args` itself refuses every value that cannot be sent, so batches need not check again. */
   readonly argsChecked: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
 
+/** A reply shaper, or one per protocol (see `byProtocol`). */
+export type ReplyDefinition<Reply> = ((raw: any) => Reply) | ByProtocol<Reply>;
+
+/** Shapers for RESP2 and RESP3 replies of the same command, giving one shape. */
+export interface ByProtocol<Reply> {
+  readonly resp2: (raw: any) => Reply;
+  readonly resp3: (raw: any) => Reply;
+}
+
 export interface CommandDefinition<Params extends unknown[], Reply> {
   name: string;
   keys?: KeySpec;
+  /**
+   * Reads only: safe to retry, and — when it has keys — safe on a replica. Keyless reads (INFO,
+   * FUNCTION LIST) go to a primary unless `replicaSafe` says otherwise: a lagging replica would
+   * not show what was just loaded.
+   */
   readOnly?: boolean;
+  /** Overrides what `readOnly` implies for replicas. */
+  replicaSafe?: boolean;
+  /** Overrides what `readOnly` implies for retries (SCRIPT LOAD writes, but twice is the same as once). */
+  retrySafe?: boolean;
+  runsCode?: boolean;
+  cluster?: ClusterPolicy;
+  connection?: ConnectionNeed;
+  refusedInCall?: string;
+  onSent?: (connection: CommandChannel) => void;
+  secretArgs?: (args: readonly RedisArg[]) => readonly number[];
   args: (...params: Params) => RedisArg[];
-  reply?: (raw: any) => Reply;
+  reply?: ReplyDefinition<Reply>;
   buffers?: boolean;
   argsChecked?: boolean;
+}
+
+export const SLOT_ROUTE: ClusterPolicy = { kind: 'slot' };
+
+/** Sent to every primary (and, with `replicas`, every read replica), answers merged by `merge`. */
+export function everyPrimary(
+  merge: (replies: RespValue[]) => RespValue,
+  options: { replicas?: boolean; ignoredCode?: string } = {},
+): ClusterPolicy {
+  return { kind: 'primaries', merge, replicas: options.replicas ?? false, ignoredCode: options.ignoredCode };
 }
 
 /** Declares a command. The reply type is inferred from `reply`, or given explicitly. */
 export function command<Params extends unknown[], Reply = unknown>(
   definition: CommandDefinition<Params, Reply>,
 ): CommandSpec<Params, Reply> {
+  const keys = definition.keys ?? NO_KEYS;
+  const readOnly = definition.readOnly ?? false;
   return {
     name: definition.name,
     encodedName: encodeName(definition.name),
-    keys: definition.keys ?? NO_KEYS,
-    readOnly: definition.readOnly ?? false,
-    args: definition.args,
-    reply: definition.reply as ReplyTransform | undefined,
-    buffers: definition.buffers ?? false,
+    keys,
     keysKnown: true,
+    retrySafe: definition.retrySafe ?? readOnly,
+    replicaSafe: definition.replicaSafe ?? (readOnly && keys.kind !== 'none'),
+    runsCode: definition.runsCode ?? false,
+    cluster: definition.cluster ?? SLOT_ROUTE,
+    connection: definition.connection ?? 'shared',
+    refusedInCall: definition.refusedInCall,
+    onSent: definition.onSent,
+    secretArgs: definition.secretArgs,
+    args: definition.args,
+    reply: shapersOf(definition.reply),
+    buffers: definition.buffers ?? false,
     argsChecked: definition.argsChecked ?? false,
   };
+}
+
+function shapersOf<Reply>(reply: ReplyDefinition<Reply> | undefined): ReplyShapers | undefined {
+  if (reply === undefined) return undefined;
+  if (typeof reply === 'function') return [reply, reply];
+  return [reply.resp2, reply.resp3];
+}
+
+/** The arguments of a call as they may be shown: secrets replaced by `(redacted)`. */
+export function redactedArgs(spec: CommandSpec, args: readonly RedisArg[]): string[] {
+  const secret = spec.secretArgs?.(args) ?? [];
+  return args.map((arg, index) =>
+    secret.includes(index) ? '(redacted)' : Buffer.isBuffer(arg) ? `<${arg.length} bytes>` : String(arg),
+  );
 }
 
 /** The key arguments of a call, given the arguments after the name. */

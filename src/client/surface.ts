@@ -1,5 +1,5 @@
+import type { RedisArg, RespValue } from '../resp/types.js';
 import type { CommandTable } from './commands/index.js';
-import type { CallMethod } from './executor.js';
 import type { ScriptingMethods } from './scripting-methods.js';
 import type { BufferCommandMethods, CommandMethods } from './spec.js';
 
@@ -20,3 +20,9 @@ export interface BufferCommands
   extends Omit<BufferCommandMethods<CommandTable>, HandTyped>,
     ScriptingMethods,
     CallMethod {}
+
+/** `call()`, on every surface. */
+export interface CallMethod {
+  /** Runs any command; the reply comes back as decoded (see DESIGN §2), without shaping. */
+  call(command: string, ...args: RedisArg[]): Promise<RespValue>;
+}

@@ -1,20 +1,18 @@
 import { inspect } from 'node:util';
-import { createCommand } from '../client/command-factory.js';
-import { COMMANDS } from '../client/commands/index.js';
-import { installSurface } from '../client/executor.js';
+import { BaseClient } from '../client/base-client.js';
+import { prepareCommand } from '../client/command-factory.js';
 import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
-import { RouterBase } from '../client/router.js';
-import { type CommandSpec, keysOf } from '../client/spec.js';
+import type { CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
-import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
+import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ArgumentError, ClusterError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
-import { CommandKeys, UNKNOWN_KEYS } from './command-keys.js';
-import { FAN_OUT } from './fanout.js';
+import { ClusterCommand, UNKNOWN_KEYS } from './cluster-command.js';
+import { CommandKeys } from './command-keys.js';
 import { NodePool } from './node-pool.js';
-import { dispatch, fanOut, type RouteContext } from './route.js';
-import { ANY_SLOT, commonSlot } from './slots.js';
+import { ClusterRouter } from './router.js';
+import { ANY_SLOT, slotOfCall } from './slots.js';
 import { type NodeAddress, nodeAddress } from './topology.js';
 
 /** Options of `new Cluster(...)`: the seed nodes plus every `Client` option except the address. */
@@ -41,17 +39,17 @@ export interface Cluster extends Commands {}
  * - Keys route by hash slot (CRC16, `{hash tags}`); every command's key positions come from its
  *   description, or from the server (`COMMAND INFO`) for commands redmoon does not describe.
  *   Keys in different slots are refused before sending (`ClusterError` code `CROSSSLOT`).
- * - Keyless commands go to the primary that serves slot 0 — except scripting and function
- *   management (SCRIPT LOAD/FLUSH/EXISTS/KILL, FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL) and
- *   FLUSHALL/FLUSHDB/DBSIZE, which go to every primary (see `fanout.ts`).
+ * - Keyless commands go to the primary that serves slot 0 — except those whose description
+ *   says `everyPrimary` (script and function management, FLUSHALL/FLUSHDB/DBSIZE, KEYS), which
+ *   go to every primary and merge the answers.
  * - MOVED updates the map and retries; ASK retries once on the target after ASKING; TRYAGAIN,
  *   CLUSTERDOWN, LOADING, MASTERDOWN and READONLY refresh the map and retry with backoff. A
  *   write whose reply was lost is never resent (DESIGN §3): it fails with `mayHaveRun: true`.
  */
-export class Cluster extends RouterBase {
+export class Cluster extends BaseClient {
   readonly #pool: NodePool;
   readonly #commandTimeout: number;
-  readonly #context: RouteContext;
+  readonly #router: ClusterRouter;
   readonly #refreshInterval: number;
   #refreshTimer: NodeJS.Timeout | undefined;
   #status: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
@@ -86,11 +84,7 @@ export class Cluster extends RouterBase {
       if (this.listenerCount('error') > 0) this.emit('error', Object.assign(error, { node: node.address }));
     });
     this.#pool.on('refresh', () => this.emit('refresh'));
-    this.#context = {
-      pool: this.#pool,
-      keys: new CommandKeys(this.#pool),
-      maxRedirections: maxRedirections ?? 16,
-    };
+    this.#router = new ClusterRouter(this.#pool, new CommandKeys(this.#pool), maxRedirections ?? 16);
   }
 
   get status(): 'idle' | 'connecting' | 'ready' | 'closed' {
@@ -142,94 +136,77 @@ export class Cluster extends RouterBase {
     return this.#pool.refresh();
   }
 
-  /** SCRIPT KILL on every primary, over side connections; succeeds if one primary killed one. */
-  scriptKill(): Promise<'OK'> {
-    return this._execute(this.#spec('scriptKill'), []) as Promise<'OK'>;
-  }
-
-  /** FUNCTION KILL on every primary, like `scriptKill`. */
-  functionKill(): Promise<'OK'> {
-    return this._execute(this.#spec('functionKill'), []) as Promise<'OK'>;
-  }
-
+  /** @internal */
   _dispatch(command: Command): void {
-    this.#send(command);
+    this.#router.send(command as ClusterCommand, false);
   }
 
+  /** @internal */
   _command(
     spec: CommandSpec,
     args: RedisArg[],
-    script: ScriptSource | undefined,
+    hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const command = createCommand(spec, args, script, options, this.#commandTimeout, this.#abort);
+    const command = new ClusterCommand(spec.name, spec.encodedName, args, spec.reply);
+    prepareCommand(command, spec, hook, options, this.#commandTimeout, this.#abort);
     if (command.isDone) return command;
+    command.router = this.#router;
+    command.replicaSafe = spec.replicaSafe;
     if (!spec.keysKnown) {
-      command.route = UNKNOWN_KEYS;
+      command.slot = UNKNOWN_KEYS;
       return command;
     }
     try {
-      command.route = commonSlot(spec.name, keysOf(spec.keys, args));
+      command.slot = slotOfCall(spec.name, spec.keys, args);
     } catch (error) {
       command.reject(error as Error);
+      return command;
     }
+    if (spec.cluster.kind === 'primaries' && command.slot === ANY_SLOT) command.fanOut = spec;
     return command;
   }
 
-  readonly #abort = (command: Command) => {
-    command.reject(new AbortError(true, { cause: command.signal?.reason }));
+  /** Before it is written it does not run; after, or once an earlier attempt was, it may have. */
+  readonly #abort = (command: ClusterCommand) => {
+    if (command.connection !== undefined) command.connection.abort(command);
+    else command.reject(new AbortError(command.ranBefore, { cause: command.signal?.reason }));
   };
 
+  /** @internal */
   _sendBatch(commands: readonly Command[]): void {
-    // Scripts not known on a node are loaded there once, ahead of the batch's calls to them.
-    for (const command of commands) {
-      if (command.script === undefined || command.script.kind === 'function' || command.route < 0) continue;
-      const handle = this.#pool.nodeFor(command.route, command.retryable);
-      if (handle !== undefined && !handle.connection.knownScripts.has(command.script.sha1)) {
-        handle.connection.loadScript(command.script).catch(() => undefined);
-      }
-    }
-    for (const command of commands) if (!command.isDone) this.#send(command);
+    for (const command of commands) this.#router.send(command as ClusterCommand, true);
   }
 
+  /** @internal */
   _connectionFor(commands: readonly Command[]): Connection {
     let slot = ANY_SLOT;
-    for (const command of commands) {
-      if (command.route === UNKNOWN_KEYS) {
+    for (const command of commands as readonly ClusterCommand[]) {
+      if (command.slot === UNKNOWN_KEYS) {
         throw new ClusterError(
           `${command.name}: a cluster transaction needs commands whose keys are known`,
           'CROSSSLOT',
           false,
         );
       }
-      if (command.route === ANY_SLOT) continue;
-      if (slot !== ANY_SLOT && command.route !== slot) {
+      if (command.slot === ANY_SLOT) continue;
+      if (slot !== ANY_SLOT && command.slot !== slot) {
         throw new ClusterError(
           'a transaction on a cluster must keep all its keys in one hash slot',
           'CROSSSLOT',
           false,
         );
       }
-      slot = command.route;
+      slot = command.slot;
     }
     const handle = this.#pool.nodeFor(slot === ANY_SLOT ? 0 : slot, false);
     if (handle === undefined) throw new ClusterError(`no node serves slot ${slot}`, 'NO_NODE', false);
     return handle.connection;
   }
 
-  #send(command: Command): void {
-    const policy = command.route === ANY_SLOT ? FAN_OUT.get(command.name) : undefined;
-    const running =
-      policy === undefined ? dispatch(this.#context, command) : fanOut(this.#context, command, policy);
-    running.catch((error: Error) => command.reject(error));
-  }
-
-  #spec(method: 'scriptKill' | 'functionKill'): CommandSpec {
-    return COMMANDS[method] as unknown as CommandSpec;
-  }
-
   #stop(): void {
     this.#status = 'closed';
+    this.#router.close();
     if (this.#refreshTimer !== undefined) clearInterval(this.#refreshTimer);
   }
 
@@ -253,5 +230,3 @@ function seedAddress(node: string | { host: string; port: number }, options: Cli
   }
   return nodeAddress(node.host, node.port);
 }
-
-installSurface(Cluster.prototype);

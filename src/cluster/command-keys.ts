@@ -4,9 +4,6 @@ import type { RedisArg, RespValue } from '../resp/types.js';
 import type { NodePool } from './node-pool.js';
 import { commonSlot } from './slots.js';
 
-/** `Command.route` of a command whose keys must be asked of the server first. */
-export const UNKNOWN_KEYS = -2;
-
 /** What `COMMAND INFO` says about where a command's keys are. */
 interface ServerKeySpec {
   first: number;
@@ -58,7 +55,10 @@ export class CommandKeys {
     const lookup = name.split(' ')[0].toLowerCase();
     let spec = this.#specs.get(lookup);
     if (spec === undefined) {
-      spec = this.#ask(['INFO', lookup]).then(readInfo, () => undefined);
+      const asked = this.#ask(['INFO', lookup]).then(readInfo);
+      // A failed lookup (node down, timeout) is not an answer: forget it so the next call asks again.
+      asked.catch(() => this.#specs.delete(lookup));
+      spec = asked;
       if (this.#specs.size < MAX_CACHED) this.#specs.set(lookup, spec);
     }
     return spec;

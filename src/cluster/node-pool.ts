@@ -27,7 +27,9 @@ const MIN_REFRESH_INTERVAL_MS = 100;
 export class NodePool extends EventEmitter {
   #topology: Topology | undefined;
   readonly #handles = new Map<string, NodeHandle>();
-  readonly #controls = new Map<string, Connection>();
+  /** Replica-read connections, kept apart: READONLY is a property of the connection. */
+  readonly #replicaHandles = new Map<string, NodeHandle>();
+  readonly #controls = new Map<string, { connection: Connection; ready: Promise<Connection> }>();
   readonly #seeds: readonly NodeAddress[];
   readonly #options: ConnectionOptions;
   readonly #replicaReads: boolean;
@@ -68,9 +70,8 @@ export class NodePool extends EventEmitter {
 
   /** The handle for a node, connecting on first use. */
   handle(node: NodeAddress, replica = false): NodeHandle {
-    // Replica-read connections are kept apart: READONLY is a property of the connection.
-    const key = replica ? `${node.address}#replica` : node.address;
-    let handle = this.#handles.get(key);
+    const handles = replica ? this.#replicaHandles : this.#handles;
+    let handle = handles.get(node.address);
     if (handle === undefined || handle.connection.status === 'closed') {
       const connection = new Connection({
         ...this.#options,
@@ -81,7 +82,7 @@ export class NodePool extends EventEmitter {
       connection.on('error', (error: Error) => this.emit('nodeError', node, error));
       handle = { node, connection, ready: connection.connect() };
       handle.ready.catch(() => undefined);
-      this.#handles.set(key, handle);
+      handles.set(node.address, handle);
     }
     return handle;
   }
@@ -102,21 +103,25 @@ export class NodePool extends EventEmitter {
   }
 
   /** A side connection to `node` for SCRIPT KILL / FUNCTION KILL (see `Client.scriptKill`). */
-  async control(node: NodeAddress): Promise<Connection> {
+  control(node: NodeAddress): Promise<Connection> {
+    if (this.#closed) {
+      return Promise.reject(new ClusterError('the cluster client was closed', 'NO_NODE', false));
+    }
     let control = this.#controls.get(node.address);
-    if (control === undefined || control.status === 'closed') {
-      control = new Connection({
+    if (control === undefined || control.connection.status === 'closed') {
+      const connection = new Connection({
         ...this.#options,
         host: node.host,
         port: node.port,
         name: undefined,
         reconnect: false,
       });
-      control.on('error', () => undefined);
+      connection.on('error', () => undefined);
+      // Concurrent first callers share one handshake rather than getting an unconnected socket.
+      control = { connection, ready: connection.connect().then(() => connection) };
       this.#controls.set(node.address, control);
-      await control.connect();
     }
-    return control;
+    return control.ready;
   }
 
   /** Records a MOVED answer at once (the full map follows by refresh). */
@@ -208,23 +213,31 @@ export class NodePool extends EventEmitter {
   }
 
   #apply(topology: Topology): void {
+    // A refresh that finishes after close() must not open connections again.
+    if (this.#closed) return;
     this.#topology = topology;
-    const wanted = new Set<string>();
+    const primaries = new Set<string>();
+    const replicas = new Set<string>();
     for (const shard of topology.shards) {
-      wanted.add(shard.primary.address);
+      primaries.add(shard.primary.address);
       this.handle(shard.primary);
       if (this.#replicaReads) {
         for (const replica of shard.replicas) {
-          wanted.add(`${replica.address}#replica`);
+          replicas.add(replica.address);
           this.handle(replica, true);
         }
       }
     }
     // Nodes gone from the map (or roles that changed) are closed after their pending replies.
-    for (const [address, handle] of this.#handles) {
-      if (!wanted.has(address)) {
-        this.#handles.delete(address);
-        handle.connection.quit().catch(() => undefined);
+    for (const [handles, wanted] of [
+      [this.#handles, primaries],
+      [this.#replicaHandles, replicas],
+    ] as const) {
+      for (const [address, handle] of handles) {
+        if (!wanted.has(address)) {
+          handles.delete(address);
+          handle.connection.quit().catch(() => undefined);
+        }
       }
     }
     this.emit('refresh', topology);
@@ -233,10 +246,11 @@ export class NodePool extends EventEmitter {
   async close(graceful: boolean): Promise<void> {
     this.#closed = true;
     const connections = [
-      ...[...this.#handles.values()].map((handle) => handle.connection),
-      ...this.#controls.values(),
+      ...[...this.#handles.values(), ...this.#replicaHandles.values()].map((handle) => handle.connection),
+      ...[...this.#controls.values()].map((control) => control.connection),
     ];
     this.#handles.clear();
+    this.#replicaHandles.clear();
     this.#controls.clear();
     if (graceful)
       await Promise.all(connections.map((connection) => connection.quit().catch(() => undefined)));

@@ -1,3 +1,4 @@
+import { type KeySpec, keysOf } from '../client/spec.js';
 import { ClusterError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 
@@ -94,4 +95,38 @@ export function commonSlot(commandName: string, keys: readonly RedisArg[]): numb
 function formatKey(key: RedisArg): string {
   const text = Buffer.isBuffer(key) ? key.toString('utf8') : String(key);
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
+
+/**
+ * The slot of a call whose keys are where `keys` says among `args`, or `ANY_SLOT` without keys:
+ * `commonSlot` without building the array of keys (this runs for every cluster command).
+ * @throws ClusterError `CROSSSLOT`, as `commonSlot`.
+ */
+export function slotOfCall(commandName: string, keys: KeySpec, args: readonly RedisArg[]): number {
+  let first: number;
+  let last: number;
+  let step = 1;
+  switch (keys.kind) {
+    case 'none':
+      return ANY_SLOT;
+    case 'range':
+      first = keys.first;
+      last = keys.last < 0 ? args.length + keys.last : keys.last;
+      step = keys.step;
+      break;
+    case 'numkeys': {
+      const count = Number(args[keys.index]);
+      if (!Number.isInteger(count) || count <= 0) return ANY_SLOT;
+      first = keys.index + 1;
+      last = keys.index + count;
+      break;
+    }
+  }
+  if (last >= args.length) last = args.length - 1;
+  if (first > last) return ANY_SLOT;
+  const slot = slotOf(args[first]);
+  for (let i = first + step; i <= last; i += step) {
+    if (slotOf(args[i]) !== slot) return commonSlot(commandName, keysOf(keys, args));
+  }
+  return slot;
 }

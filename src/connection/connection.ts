@@ -14,7 +14,7 @@ import {
 import { Decoder } from '../resp/decoder.js';
 import { argumentError, CommandWriter, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
-import { Command, CommandState, encodedNameOf, type ScriptSource } from './command.js';
+import { Command, CommandState, encodedNameOf } from './command.js';
 import { Deadlines } from './deadlines.js';
 import { handshake, type ServerHello } from './handshake.js';
 import type { ConnectionOptions } from './options.js';
@@ -40,14 +40,21 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' 
  * `CONNECTION_LOST` (they may have run) unless they are retryable; the rest are encoded again on
  * the next socket, after the handshake, in their original order.
  *
+ * What a higher layer needs of it is kept to small hooks: a command's own `recover` (called
+ * before it fails), `session` (facts about the server that hold for the current socket only),
+ * `outOfBand` (replies that answer no command, e.g. a RESP2 subscriber's messages) and `push`.
+ *
  * Events: `connect` (socket open), `ready` (handshake done), `reconnecting` ({ attempt, delay,
- * error }), `error` (only emitted when someone listens), `end` (closed for good), `push`
- * (RESP3 out-of-band frames).
+ * error }), `error` (a `ConnectionError` or `ProtocolError`, only emitted when someone listens),
+ * `end` (closed for good), `push` (RESP3 out-of-band frames).
  */
 export class Connection extends EventEmitter {
   readonly options: ConnectionOptions;
-  /** Scripts this server is known to hold, since this socket connected. */
-  readonly knownScripts = new Set<string>();
+  /**
+   * Replies that answer no queued command — a RESP2 subscriber's messages — are offered here
+   * first: return `true` to consume one. Unset (the default) costs nothing per reply.
+   */
+  outOfBand: ((reply: RespValue) => boolean) | undefined = undefined;
   #status: ConnectionStatus = 'idle';
   #socket: Socket | undefined;
   #pending = new Queue<Command>(64);
@@ -59,10 +66,12 @@ export class Connection extends EventEmitter {
   #blocked = false;
   #hello: ServerHello | undefined;
   #attempt = 0;
+  /** The last socket was closed over a reply that broke the protocol: backoff must not restart. */
+  #brokeProtocol = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
   #closeWaiters: Array<() => void> = [];
-  #scriptLoads = new Map<string, Promise<unknown>>();
+  #session = new Map<object, unknown>();
   #lastError: Error | undefined;
 
   readonly #flush = () => this.#flushNow();
@@ -100,6 +109,14 @@ export class Connection extends EventEmitter {
   /** Commands accepted and not yet answered. */
   get pendingCount(): number {
     return this.#pending.length;
+  }
+
+  /**
+   * Facts about the server that hold while the current socket lasts (which scripts it holds,
+   * say), keyed by whoever keeps them. A new socket starts with an empty one.
+   */
+  get session(): Map<object, unknown> {
+    return this.#session;
   }
 
   /** Opens the socket and runs the handshake. Rejects if the first attempt fails. */
@@ -142,8 +159,7 @@ export class Connection extends EventEmitter {
     if (this.#pending.length === 0) this.#decoder.returnBuffers = command.buffers;
     // Pushed before any flush: #flushNow counts everything in #pending as written.
     this.#pending.push(command);
-    // After a flush we sent, nothing is known to be loaded (flushes by others show as NOSCRIPT).
-    if (command.name === 'SCRIPT FLUSH') this.knownScripts.clear();
+    if (command.onSent !== undefined) command.onSent(this);
     if (command.deadline > 0) this.#deadlines.add(command);
     if (status === 'ready') {
       if (this.#writer.pendingBytes > EAGER_FLUSH_BYTES) this.#flushNow();
@@ -157,35 +173,6 @@ export class Connection extends EventEmitter {
     command.reject(new AbortError(this.#mayHaveRun(command), { cause: command.signal?.reason }));
   }
 
-  /**
-   * Loads `script` on this server once even when many callers ask at the same time (single
-   * flight), then remembers that the server has it until the socket changes.
-   */
-  loadScript(script: ScriptSource): Promise<unknown> {
-    let loading = this.#scriptLoads.get(script.sha1);
-    if (loading === undefined) {
-      const command =
-        script.kind === 'function'
-          ? // Without REPLACE: heal a node that lacks the library, never overwrite a newer version.
-            new Command('FUNCTION', encodedNameOf('FUNCTION'), ['LOAD', script.lua])
-          : new Command('SCRIPT', encodedNameOf('SCRIPT'), ['LOAD', script.lua]);
-      this.send(command);
-      loading = command.promise.then(
-        (sha) => {
-          this.#scriptLoads.delete(script.sha1);
-          this.knownScripts.add(script.sha1);
-          return sha;
-        },
-        (error) => {
-          this.#scriptLoads.delete(script.sha1);
-          throw error;
-        },
-      );
-      this.#scriptLoads.set(script.sha1, loading);
-    }
-    return loading;
-  }
-
   /** Sends QUIT after everything already queued, waits for the server to close, then closes. */
   async quit(): Promise<void> {
     if (this.#status === 'closed' || this.#status === 'idle') {
@@ -193,6 +180,9 @@ export class Connection extends EventEmitter {
       return;
     }
     if (this.#status !== 'ready') {
+      // Connecting or waiting to reconnect: nothing was acknowledged on this socket yet.
+      this.#status = 'closing';
+      this.#socket?.destroy();
       this.#closeForGood(undefined);
       return;
     }
@@ -277,12 +267,22 @@ export class Connection extends EventEmitter {
           ? error
           : new ProtocolError(`reply handling failed: ${(error as Error).message}`);
       this.#lastError = protocolError;
+      this.#brokeProtocol = true;
+      // The reply being read broke the protocol: its command fails with that error and is never
+      // sent again (a read whose reply is always too large would otherwise loop forever).
+      const culprit = this.#pending.peek();
+      if (culprit !== undefined && culprit.state === CommandState.Written) {
+        this.#pending.shift();
+        this.#inFlight--;
+        culprit.reject(protocolError);
+      }
       this.emitError(protocolError);
       this.#socket?.destroy();
     }
   }
 
   #onReply(value: RespValue): void {
+    if (this.outOfBand?.(value)) return;
     const command = this.#pending.shift();
     if (command === undefined) {
       throw new ProtocolError('received a reply with no command waiting for it');
@@ -290,34 +290,20 @@ export class Connection extends EventEmitter {
     this.#inFlight--;
     const next = this.#pending.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.buffers;
-    if (!(value instanceof ReplyError)) {
-      command.resolve(value);
+    if (!(value instanceof Error)) {
+      // A reply after the handshake proves the server is usable again: backoff starts over.
+      if (this.#attempt !== 0 && this.#status === 'ready') {
+        this.#attempt = 0;
+        this.#brokeProtocol = false;
+      }
+      command.resolve(value, this.resp);
       return;
     }
-    value.command = command.name;
-    if (command.script !== undefined && isMissing(value, command.script)) {
-      this.knownScripts.delete(command.script.sha1);
-      if (!command.reloaded && !command.isDone) {
-        this.#reloadAndResend(command, command.script);
-        return;
-      }
+    if (value instanceof ReplyError) {
+      value.attach(command.name, command.runsCode);
+      if (!command.isDone && command.recover(value, this)) return;
     }
     command.reject(value);
-  }
-
-  /**
-   * DESIGN §3: NOSCRIPT (or, for a function, "Function not found") means nothing ran, so loading
-   * it on this node and sending once more is safe.
-   */
-  #reloadAndResend(command: Command, script: ScriptSource): void {
-    command.reloaded = true;
-    command.state = CommandState.Queued;
-    this.loadScript(script).then(
-      () => {
-        if (!command.isDone) this.send(command);
-      },
-      (error) => command.reject(error),
-    );
   }
 
   #expire(command: Command): void {
@@ -339,10 +325,18 @@ export class Connection extends EventEmitter {
   #open(): void {
     this.#status = 'connecting';
     const { host, port, tls } = this.options;
-    const socket =
-      tls === undefined
-        ? tcpConnect({ host, port, noDelay: true, keepAlive: true })
-        : tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, ...tls });
+    let socket: Socket;
+    try {
+      socket =
+        tls === undefined
+          ? tcpConnect({ host, port, noDelay: true, keepAlive: true })
+          : tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, ...tls });
+    } catch (error) {
+      // Node throws synchronously for options it cannot use (an invalid TLS key or certificate):
+      // retrying cannot help, so the connection closes for good with a typed error.
+      this.#failToOpen(error as Error);
+      return;
+    }
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     this.#socket = socket;
@@ -357,6 +351,8 @@ export class Connection extends EventEmitter {
       this.#runHandshake(socket).then(
         () => {
           clearTimeout(connectTimer);
+          // quit() or disconnect() while the handshake ran: this socket is not wanted any more.
+          if (this.#socket !== socket || this.#status !== 'connecting') return;
           this.#becomeReady();
         },
         (error: Error) => {
@@ -370,7 +366,12 @@ export class Connection extends EventEmitter {
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', (error) => {
-      this.#lastError ??= error;
+      this.#lastError ??= new ConnectionError(
+        `connection to ${host}:${port} failed: ${error.message}`,
+        'CONNECTION_LOST',
+        true,
+        { cause: error },
+      );
     });
     socket.once('close', () => {
       clearTimeout(connectTimer);
@@ -400,9 +401,23 @@ export class Connection extends EventEmitter {
     this.#hello = await handshake(this.options, send);
   }
 
+  /** The socket could not even be created (bad TLS material): fail for good, typed. */
+  #failToOpen(cause: Error): void {
+    const failure = new ConnectionError(
+      `could not connect to ${this.options.host}:${this.options.port}: ${cause.message}`,
+      'CONNECT_FAILED',
+      false,
+      { cause },
+    );
+    const first = this.#firstConnect;
+    this.#firstConnect = undefined;
+    this.#closeForGood(failure);
+    first?.reject(failure);
+  }
+
   #becomeReady(): void {
     this.#status = 'ready';
-    this.#attempt = 0;
+    if (!this.#brokeProtocol) this.#attempt = 0;
     // Encode, in order, what was queued while offline; drop what timed out or was aborted meanwhile.
     const queued = this.#pending.drain();
     for (const command of queued) {
@@ -423,8 +438,14 @@ export class Connection extends EventEmitter {
     this.#flushScheduled = false;
     this.#writer.clear();
     this.#decoder.reset();
-    this.knownScripts.clear();
-    const error = this.#lastError ?? new Error('the server closed the connection');
+    this.#session = new Map();
+    const error =
+      this.#lastError ??
+      new ConnectionError(
+        `${this.options.host}:${this.options.port} closed the connection`,
+        'CONNECTION_LOST',
+        true,
+      );
     this.#failWritten(error);
 
     const first = this.#firstConnect;
@@ -470,6 +491,16 @@ export class Connection extends EventEmitter {
     this.#inFlight = 0;
     const kept = new Queue<Command>(Math.max(16, this.#pending.length));
     const closing = this.#status === 'closing' || this.#status === 'closed';
+    // A transaction is all or nothing: once part of it was written, the rest must not be sent on
+    // a new socket (the server discarded the MULTI with the old one).
+    let brokenGroups: Set<object> | undefined;
+    for (let i = 0; i < written && i < this.#pending.length; i++) {
+      const command = this.#pending.at(i)!;
+      if (command.group !== undefined && command.state === CommandState.Written) {
+        brokenGroups ??= new Set();
+        brokenGroups.add(command.group);
+      }
+    }
     for (
       let i = 0, command = this.#pending.shift();
       command !== undefined;
@@ -477,15 +508,23 @@ export class Connection extends EventEmitter {
     ) {
       if (command.isDone) continue;
       if (i >= written || command.state === CommandState.Queued) {
-        // Without an offline queue (cluster node connections), unsent commands fail at once so
-        // the router can send them to wherever their slot lives now.
-        if (this.options.offlineQueue || closing) kept.push(command);
-        else command.reject(notSent(command.name, cause));
-      } else if (command.retryable && !closing && this.options.offlineQueue) {
+        if (command.group !== undefined && brokenGroups?.has(command.group)) {
+          command.reject(notSent(command.name, cause));
+        } else if (this.options.offlineQueue || closing) {
+          kept.push(command);
+        } else {
+          // Without an offline queue (cluster node connections), unsent commands fail at once
+          // so whoever routed them can send them to wherever their slot lives now.
+          const failure = notSent(command.name, cause);
+          if (!command.recover(failure, this)) command.reject(failure);
+        }
+      } else if (command.retryable && !closing && this.options.offlineQueue && command.group === undefined) {
         command.state = CommandState.Queued;
         kept.push(command);
       } else {
-        command.reject(lost(command.name, cause));
+        const failure = lost(command.name, cause);
+        if (closing || command.group !== undefined || !command.recover(failure, this))
+          command.reject(failure);
       }
     }
     this.#pending = kept;
@@ -507,6 +546,14 @@ export class Connection extends EventEmitter {
     if (!wasClosed) {
       if (cause !== undefined) this.emitError(cause);
       this.emit('end');
+    }
+    const first = this.#firstConnect;
+    if (first !== undefined) {
+      this.#firstConnect = undefined;
+      first.reject(
+        cause ??
+          new ConnectionError('the connection was closed while connecting', 'CONNECTION_CLOSED', false),
+      );
     }
     for (const waiter of this.#closeWaiters.splice(0)) waiter();
   }
@@ -534,16 +581,6 @@ function lost(name: string, cause: Error): ConnectionError {
     true,
     { cause },
   );
-}
-
-/**
- * Whether the server lacks what `source` provides. A missing function has no error code of its
- * own (`ERR Function not found`), so it is recognised by its text.
- */
-function isMissing(error: ReplyError, source: ScriptSource): boolean {
-  if (source.kind === 'function')
-    return error.code === 'ERR' && error.message.startsWith('ERR Function not found');
-  return error.code === 'NOSCRIPT';
 }
 
 function notSent(name: string, cause: Error): ConnectionError {

@@ -1,10 +1,11 @@
+import { Batch } from '../client/batch.js';
 import { type FunctionLibraryInfo, scriptingCommands } from '../client/commands/scripting.js';
-import { refused } from '../client/executor.js';
+import { refused } from '../client/methods.js';
 import type { CommandSpec } from '../client/spec.js';
-import type { ScriptSource } from '../connection/command.js';
 import { ArgumentError, RedisError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import { ReloadOnMissing } from './reload.js';
 import type { ScriptTarget } from './script.js';
 import { parseShebang } from './shebang.js';
 
@@ -34,7 +35,7 @@ export class RedisFunction {
   readonly description: string | null;
   readonly flags: readonly FunctionFlag[];
   /** The library's code, when known: a node that lacks the library gets it when first called. */
-  readonly #library: ScriptSource | undefined;
+  readonly #library: ReloadOnMissing | undefined;
 
   constructor(
     name: string,
@@ -50,7 +51,7 @@ export class RedisFunction {
     this.#library =
       libraryCode === undefined
         ? undefined
-        : { sha1: `function:${libraryName}`, lua: libraryCode, kind: 'function' };
+        : new ReloadOnMissing({ sha1: `function:${libraryName}`, lua: libraryCode, kind: 'function' });
   }
 
   /** Declared `no-writes`: may run with FCALL_RO and on replicas. */
@@ -79,7 +80,7 @@ function call<T>(
   name: string,
   keys: RedisArg[] | undefined,
   args: RedisArg[] | undefined,
-  library: ScriptSource | undefined,
+  library: ReloadOnMissing | undefined,
 ): Promise<T> {
   let built: RedisArg[];
   try {
@@ -121,6 +122,7 @@ export class Library {
    * anything is sent.
    */
   static async fromCode(target: ScriptTarget, code: string): Promise<Library> {
+    refuseBatch('Library.fromCode', target);
     if (typeof code !== 'string')
       throw new ArgumentError(
         `Library.fromCode: expected the library source as a string, got ${describe(code)}`,
@@ -137,7 +139,8 @@ export class Library {
   }
 
   /** The library `name` as the server has it now. Fails with code `NO_SUCH_LIBRARY` if absent. */
-  static fromName(target: ScriptTarget, name: string): Promise<Library> {
+  static async fromName(target: ScriptTarget, name: string): Promise<Library> {
+    refuseBatch('Library.fromName', target);
     return Library.#read(target, name, undefined);
   }
 
@@ -151,5 +154,12 @@ export class Library {
     if (info === undefined)
       throw new RedisError(`no function library named "${name}" is loaded`, 'NO_SUCH_LIBRARY', false);
     return new Library(info, code ?? info.libraryCode);
+  }
+}
+
+/** A pipeline or transaction answers only at `exec()`, so reading a library back through one never ends. */
+function refuseBatch(method: string, target: ScriptTarget): void {
+  if (target instanceof Batch) {
+    throw new ArgumentError(`${method}: needs a client or cluster, not a pipeline or transaction`);
   }
 }

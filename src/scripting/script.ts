@@ -1,16 +1,17 @@
 import { Batch } from '../client/batch.js';
 import { checkSha1, scriptCallArgs, scriptingCommands } from '../client/commands/scripting.js';
-import { type Executor, refused } from '../client/executor.js';
+import { refused } from '../client/methods.js';
 import type { CommandSpec } from '../client/spec.js';
-import type { ScriptSource } from '../connection/command.js';
+import type { CommandTarget } from '../client/target.js';
 import { ArgumentError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import { ReloadOnMissing } from './reload.js';
 import { sha1 } from './sha1.js';
 import { parseShebang } from './shebang.js';
 
 /** Where a script can run: a client, a cluster, a pipeline, a transaction or a view of them. */
-export type ScriptTarget = Executor;
+export type ScriptTarget = CommandTarget;
 
 /**
  * The types of a script's calls: its keys and arguments (tuples fix their count and types) and
@@ -67,15 +68,18 @@ const {
  * once — concurrent callers share one SCRIPT LOAD. On a pipeline or transaction, a script the
  * server is not known to hold is loaded once ahead of the batch.
  */
-export class Script<S extends ScriptSignature = UntypedScript> implements ScriptSource {
+export class Script<S extends ScriptSignature = UntypedScript> {
   readonly sha1: string;
   readonly readOnly: boolean;
   readonly keyCount: number | undefined;
   readonly #lua: string | undefined;
+  /** Loads the script where the server lacks it (undefined for a script known only by hash). */
+  readonly #reload: ReloadOnMissing | undefined;
 
   private constructor(lua: string | undefined, hash: string, options: ScriptOptions) {
     this.#lua = lua;
     this.sha1 = hash;
+    this.#reload = lua === undefined ? undefined : new ReloadOnMissing({ sha1: hash, lua, kind: 'script' });
     const shebang = lua === undefined ? undefined : parseShebang(lua);
     this.readOnly = options.readOnly ?? shebang?.flags.includes('no-writes') ?? false;
     if (options.keyCount !== undefined && (!Number.isInteger(options.keyCount) || options.keyCount < 0)) {
@@ -128,23 +132,26 @@ export class Script<S extends ScriptSignature = UntypedScript> implements Script
 
   /** EVAL (EVAL_RO when read-only): sends the whole source. */
   eval(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
-    return this.#run(target, this.readOnly ? EVAL_RO : EVAL, this.lua, params, false);
+    const spec = this.readOnly ? EVAL_RO : EVAL;
+    if (this.#lua === undefined) {
+      return refused(
+        target,
+        new ArgumentError(`${spec.name}: script ${this.sha1} is known only by its hash`),
+      );
+    }
+    return this.#run(target, spec, this.#lua, params, undefined);
   }
 
   /** EVALSHA (EVALSHA_RO when read-only): fails with NOSCRIPT if the server lacks the script. */
   evalsha(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
-    return this.#run(target, this.readOnly ? EVALSHA_RO : EVALSHA, this.sha1, params, false);
+    // In a batch the script is attached anyway, so it can be loaded ahead of the batch.
+    const hook = target instanceof Batch ? this.#reload : undefined;
+    return this.#run(target, this.readOnly ? EVALSHA_RO : EVALSHA, this.sha1, params, hook);
   }
 
   /** EVALSHA, and on NOSCRIPT: SCRIPT LOAD on the node that said it, then one retry. */
   evalshaWithReload(target: ScriptTarget, ...params: ScriptParams<S>): Promise<S['reply']> {
-    return this.#run(
-      target,
-      this.readOnly ? EVALSHA_RO : EVALSHA,
-      this.sha1,
-      params,
-      this.#lua !== undefined,
-    );
+    return this.#run(target, this.readOnly ? EVALSHA_RO : EVALSHA, this.sha1, params, this.#reload);
   }
 
   #run(
@@ -152,7 +159,7 @@ export class Script<S extends ScriptSignature = UntypedScript> implements Script
     spec: CommandSpec,
     body: string,
     params: unknown[],
-    reload: boolean,
+    hook: ReloadOnMissing | undefined,
   ): Promise<S['reply']> {
     let args: RedisArg[];
     try {
@@ -166,8 +173,6 @@ export class Script<S extends ScriptSignature = UntypedScript> implements Script
     } catch (error) {
       return refused(target, error);
     }
-    // In a batch the script is always attached, so it can be loaded ahead of the batch.
-    const attach = reload || (target instanceof Batch && this.#lua !== undefined);
-    return target._execute(spec, args, attach ? this : undefined) as Promise<S['reply']>;
+    return target._execute(spec, args, hook) as Promise<S['reply']>;
   }
 }

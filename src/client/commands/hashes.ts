@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg } from '../../resp/types.js';
-import { asBoolean, asDouble, asInteger, asNumber, asObject, asPairs } from '../replies.js';
+import { asBoolean, asDouble, asInteger, asNumber, asObject, asPairs, pairsFromFlat } from '../replies.js';
 import { command, FIRST_KEY } from '../spec.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { flattenEntries } from './strings.js';
@@ -58,7 +58,7 @@ export const hashCommands = {
     keys: FIRST_KEY,
     readOnly: true,
     args: (key: RedisArg) => [key],
-    reply: (raw): Record<string, string> => asObject<string>(raw),
+    reply: asObject,
   }),
   /** https://redis.io/commands/hdel/ — the number of fields removed. */
   hdel: command({
@@ -143,7 +143,7 @@ export const hashCommands = {
     keys: FIRST_KEY,
     readOnly: true,
     args: hrandfieldCountArgs('HRANDFIELD', true),
-    reply: (raw): Array<[string, string]> => asPairs<string, string>(raw),
+    reply: asPairs,
   }),
   /** https://redis.io/commands/hscan/ — one page of `[field, value]` pairs; done when `cursor` is `'0'`. */
   hscan: command({
@@ -154,7 +154,7 @@ export const hashCommands = {
       pushScanOptions('HSCAN', [key, cursor], options),
     reply: (raw): { cursor: string; entries: Array<[string, string]> } => ({
       cursor: scanCursor(raw),
-      entries: asPairs<string, string>(raw[1]),
+      entries: pairsFromFlat<string, string>(raw[1]),
     }),
   }),
 };

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../spec.js';
+import { callOnlyCommands } from './call-only.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
@@ -22,7 +23,13 @@ export const COMMANDS = {
 
 export type CommandTable = typeof COMMANDS;
 
-/** Described commands by their Redis name (`GET`, `FUNCTION LOAD`), for `call()` and routing. */
+/**
+ * Described commands by their Redis name (`GET`, `FUNCTION LOAD`), for `call()` and routing:
+ * every typed command, and those only `call()` sees (refused ones, ones with secret arguments).
+ */
 export const specsByName: ReadonlyMap<string, CommandSpec> = new Map(
-  Object.values(COMMANDS as Record<string, CommandSpec>).map((spec) => [spec.name, spec]),
+  [...Object.values(COMMANDS as Record<string, CommandSpec>), ...callOnlyCommands].map((spec) => [
+    spec.name,
+    spec,
+  ]),
 );

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asBoolean, asNumber } from '../replies.js';
-import { ALL_KEYS, command, FIRST_KEY, type KeySpec, NO_KEYS } from '../spec.js';
+import { ALL_KEYS, command, everyPrimary, FIRST_KEY, type KeySpec, NO_KEYS } from '../spec.js';
 
 /** SOURCE and DESTINATION (RENAME, COPY, SMOVE, LMOVE): the first two arguments are keys. */
 export const FIRST_TWO_KEYS: KeySpec = { kind: 'range', first: 0, last: 1, step: 1 };
@@ -239,11 +239,15 @@ export const keyCommands = {
     args: () => [],
     reply: (raw): string | null => raw as string | null,
   }),
-  /** https://redis.io/commands/keys/ — blocks the server while it walks every key; prefer `scan`. */
+  /**
+   * https://redis.io/commands/keys/ — blocks the server while it walks every key; prefer `scan`.
+   * On a cluster, every primary's keys together.
+   */
   keys: command({
     name: 'KEYS',
     keys: NO_KEYS,
     readOnly: true,
+    cluster: everyPrimary((replies) => (replies as RespValue[][]).flat()),
     args: (pattern: RedisArg) => [pattern],
     reply: (raw): string[] => raw as string[],
   }),

@@ -233,6 +233,7 @@ export const listCommands = {
    */
   blpop: command({
     name: 'BLPOP',
+    connection: 'blocking',
     keys: ALL_KEYS_BUT_LAST,
     args: (keys: RedisArg | RedisArg[], timeout: number) => [
       ...keyList('BLPOP', keys),
@@ -243,6 +244,7 @@ export const listCommands = {
   /** https://redis.io/commands/brpop/ — like `blpop`, from the tail. Blocks the connection. */
   brpop: command({
     name: 'BRPOP',
+    connection: 'blocking',
     keys: ALL_KEYS_BUT_LAST,
     args: (keys: RedisArg | RedisArg[], timeout: number) => [
       ...keyList('BRPOP', keys),
@@ -253,6 +255,7 @@ export const listCommands = {
   /** https://redis.io/commands/blmove/ — like `lmove`, waiting up to `timeout` seconds. Blocks the connection. */
   blmove: command({
     name: 'BLMOVE',
+    connection: 'blocking',
     keys: FIRST_TWO_KEYS,
     args: (source: RedisArg, destination: RedisArg, from: ListEnd, to: ListEnd, timeout: number) => [
       source,
@@ -266,6 +269,7 @@ export const listCommands = {
   /** https://redis.io/commands/blmpop/ — like `lmpop`, waiting up to `timeout` seconds. Blocks the connection. */
   blmpop: command({
     name: 'BLMPOP',
+    connection: 'blocking',
     keys: { kind: 'numkeys', index: 1 },
     args: (timeout: number, keys: RedisArg[], where: ListEnd, count?: number) => [
       checkTimeout('BLMPOP', timeout),

@@ -1,8 +1,9 @@
+import type { CommandChannel } from '../../connection/command.js';
 import { ArgumentError } from '../../errors.js';
 import { describe, isRedisArg } from '../../resp/encoder.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
-import { asArray, asObject } from '../replies.js';
-import { command, NO_KEYS } from '../spec.js';
+import { type ProtocolShapes, shaped } from '../replies.js';
+import { command, everyPrimary, NO_KEYS } from '../spec.js';
 
 /**
  * Scripting and Redis Functions commands. Their methods on clients (with generic reply types and
@@ -102,45 +103,81 @@ export interface FunctionStats {
 
 export type FunctionRestorePolicy = 'FLUSH' | 'APPEND' | 'REPLACE';
 
-function toLibraryInfo(raw: RespValue): FunctionLibraryInfo {
-  const fields = asObject<RespValue>(raw);
-  const library: FunctionLibraryInfo = {
-    libraryName: String(fields.library_name),
-    engine: String(fields.engine),
-    functions: asArray<RespValue>(fields.functions ?? []).map((entry) => {
-      const fn = asObject<RespValue>(entry);
-      return {
-        name: String(fn.name),
-        description: fn.description === null || fn.description === undefined ? null : String(fn.description),
-        flags: asArray<RespValue>(fn.flags ?? []).map(String),
-      };
-    }),
+const toLibraryInfos = shaped((shapes: ProtocolShapes) => {
+  const toLibraryInfo = (raw: RespValue): FunctionLibraryInfo => {
+    const fields = shapes.object(raw);
+    const library: FunctionLibraryInfo = {
+      libraryName: String(fields.library_name),
+      engine: String(fields.engine),
+      functions: ((fields.functions ?? []) as RespValue[]).map((entry) => {
+        const fn = shapes.object(entry);
+        return {
+          name: String(fn.name),
+          description:
+            fn.description === null || fn.description === undefined ? null : String(fn.description),
+          flags: ((fn.flags ?? []) as RespValue[]).map(String),
+        };
+      }),
+    };
+    if (fields.library_code !== undefined) library.libraryCode = String(fields.library_code);
+    return library;
   };
-  if (fields.library_code !== undefined) library.libraryCode = String(fields.library_code);
-  return library;
-}
+  return (raw: RespValue[]): FunctionLibraryInfo[] => raw.map(toLibraryInfo);
+});
 
-function toFunctionStats(raw: RespValue): FunctionStats {
-  const fields = asObject<RespValue>(raw);
+const toFunctionStats = shaped((shapes: ProtocolShapes) => (raw: RespValue): FunctionStats => {
+  const fields = shapes.object(raw);
   const running = fields.running_script;
   const stats: FunctionStats = { runningScript: null, engines: {} };
   if (running !== null && running !== undefined) {
-    const script = asObject<RespValue>(running);
+    const script = shapes.object(running);
     stats.runningScript = {
       name: String(script.name),
-      command: asArray<RespValue>(script.command ?? []).map(String),
+      command: ((script.command ?? []) as RespValue[]).map(String),
       durationMs: Number(script.duration_ms),
     };
   }
-  for (const [engine, info] of Object.entries(asObject<RespValue>(fields.engines ?? []))) {
-    const counts = asObject<RespValue>(info);
+  const engines = fields.engines === undefined ? {} : shapes.object(fields.engines);
+  for (const [engine, info] of Object.entries(engines)) {
+    const counts = shapes.object(info);
     stats.engines[engine] = {
       librariesCount: Number(counts.libraries_count),
       functionsCount: Number(counts.functions_count),
     };
   }
   return stats;
-}
+});
+
+/**
+ * The scripts a server is known to hold, per socket (see `Connection.session`). Kept by
+ * `scripting/script-cache.ts`; SCRIPT FLUSH sent by this client forgets them all (flushes by
+ * others show up as NOSCRIPT, which forgets one).
+ */
+export const KNOWN_SCRIPTS: object = { name: 'known scripts' };
+
+const forgetKnownScripts = (connection: CommandChannel) => {
+  connection.session.delete(KNOWN_SCRIPTS);
+};
+
+/** Merges of answers from every primary (see `everyPrimary`). */
+const firstReply = (replies: RespValue[]): RespValue => replies[0];
+
+/** Every node must agree (SCRIPT LOAD answers the sha, FUNCTION LOAD the library name). */
+const agreedReply = (replies: RespValue[]): RespValue => {
+  for (const reply of replies) {
+    if (String(reply) !== String(replies[0]))
+      throw new Error(`the nodes disagree: ${replies.map(String).join(', ')}`);
+  }
+  return replies[0];
+};
+
+/** SCRIPT EXISTS on a cluster: a script exists only if every node has it. */
+const existsEverywhere = (replies: RespValue[]): RespValue => {
+  const lists = replies as RespValue[][];
+  return lists[0].map((_, index) =>
+    lists.every((list) => list[index] === 1 || list[index] === true) ? 1 : 0,
+  );
+};
 
 function flushMode(commandName: string, mode: unknown): RedisArg[] {
   if (mode === undefined) return [];
@@ -155,6 +192,7 @@ export const scriptingCommands = {
   eval: command({
     name: 'EVAL',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('EVAL', checkScriptBody('EVAL', lua), keys, args),
@@ -163,6 +201,7 @@ export const scriptingCommands = {
   evalRo: command({
     name: 'EVAL_RO',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (lua: string, keys?: RedisArg[], args?: RedisArg[]) =>
@@ -172,6 +211,7 @@ export const scriptingCommands = {
   evalsha: command({
     name: 'EVALSHA',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('EVALSHA', checkSha1('EVALSHA', sha1), keys, args),
@@ -180,6 +220,7 @@ export const scriptingCommands = {
   evalshaRo: command({
     name: 'EVALSHA_RO',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (sha1: string, keys?: RedisArg[], args?: RedisArg[]) =>
@@ -189,6 +230,7 @@ export const scriptingCommands = {
   fcall: command({
     name: 'FCALL',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
       scriptCallArgs('FCALL', checkName('FCALL', name), keys, args),
@@ -197,6 +239,7 @@ export const scriptingCommands = {
   fcallRo: command({
     name: 'FCALL_RO',
     argsChecked: true,
+    runsCode: true,
     keys: SCRIPT_KEYS,
     readOnly: true,
     args: (name: string, keys?: RedisArg[], args?: RedisArg[]) =>
@@ -207,6 +250,7 @@ export const scriptingCommands = {
     name: 'SCRIPT EXISTS',
     keys: NO_KEYS,
     readOnly: true,
+    cluster: everyPrimary(existsEverywhere, { replicas: true }),
     args: (sha1s: readonly string[]) => {
       if (!Array.isArray(sha1s) || sha1s.length === 0) {
         throw new ArgumentError('SCRIPT EXISTS: expected a sha1 or a non-empty array of them');
@@ -219,6 +263,8 @@ export const scriptingCommands = {
   scriptLoad: command({
     name: 'SCRIPT LOAD',
     keys: NO_KEYS,
+    retrySafe: true,
+    cluster: everyPrimary(agreedReply, { replicas: true }),
     args: (lua: string) => [checkScriptBody('SCRIPT LOAD', lua)],
     reply: (raw): string => String(raw),
   }),
@@ -226,13 +272,20 @@ export const scriptingCommands = {
   scriptFlush: command({
     name: 'SCRIPT FLUSH',
     keys: NO_KEYS,
+    cluster: everyPrimary(firstReply, { replicas: true }),
+    onSent: forgetKnownScripts,
     args: (mode?: 'SYNC' | 'ASYNC') => flushMode('SCRIPT FLUSH', mode),
     reply: (raw): 'OK' => raw as 'OK',
   }),
-  /** https://redis.io/commands/script-kill/ — sent on a side connection (see Client.scriptKill). */
+  /**
+   * https://redis.io/commands/script-kill/ — sent on a side connection: the shared one may be
+   * queued behind the very script being killed. On a cluster, every node; idle ones answer NOTBUSY.
+   */
   scriptKill: command({
     name: 'SCRIPT KILL',
     keys: NO_KEYS,
+    connection: 'control',
+    cluster: everyPrimary(firstReply, { replicas: true, ignoredCode: 'NOTBUSY' }),
     args: () => [],
     reply: (raw): 'OK' => raw as 'OK',
   }),
@@ -240,6 +293,7 @@ export const scriptingCommands = {
   functionLoad: command({
     name: 'FUNCTION LOAD',
     keys: NO_KEYS,
+    cluster: everyPrimary(agreedReply),
     args: (code: string, options?: { replace?: boolean }) => {
       const body = checkScriptBody('FUNCTION LOAD', code);
       return options?.replace ? ['REPLACE', body] : [body];
@@ -258,12 +312,13 @@ export const scriptingCommands = {
       if (options?.withCode) args.push('WITHCODE');
       return args;
     },
-    reply: (raw: RespValue[]): FunctionLibraryInfo[] => raw.map(toLibraryInfo),
+    reply: toLibraryInfos,
   }),
   /** https://redis.io/commands/function-delete/ */
   functionDelete: command({
     name: 'FUNCTION DELETE',
     keys: NO_KEYS,
+    cluster: everyPrimary(firstReply),
     args: (libraryName: string) => [checkName('FUNCTION DELETE', libraryName)],
     reply: (raw): 'OK' => raw as 'OK',
   }),
@@ -271,6 +326,7 @@ export const scriptingCommands = {
   functionFlush: command({
     name: 'FUNCTION FLUSH',
     keys: NO_KEYS,
+    cluster: everyPrimary(firstReply),
     args: (mode?: 'SYNC' | 'ASYNC') => flushMode('FUNCTION FLUSH', mode),
     reply: (raw): 'OK' => raw as 'OK',
   }),
@@ -287,6 +343,7 @@ export const scriptingCommands = {
   functionRestore: command({
     name: 'FUNCTION RESTORE',
     keys: NO_KEYS,
+    cluster: everyPrimary(firstReply),
     args: (dump: Buffer, policy?: FunctionRestorePolicy) => {
       if (!Buffer.isBuffer(dump))
         throw new ArgumentError(`FUNCTION RESTORE: the dump must be a Buffer, got ${describe(dump)}`);
@@ -300,10 +357,12 @@ export const scriptingCommands = {
     },
     reply: (raw): 'OK' => raw as 'OK',
   }),
-  /** https://redis.io/commands/function-kill/ — sent on a side connection (see Client.functionKill). */
+  /** https://redis.io/commands/function-kill/ — on a side connection, like SCRIPT KILL. */
   functionKill: command({
     name: 'FUNCTION KILL',
     keys: NO_KEYS,
+    connection: 'control',
+    cluster: everyPrimary(firstReply, { replicas: true, ignoredCode: 'NOTBUSY' }),
     args: () => [],
     reply: (raw): 'OK' => raw as 'OK',
   }),

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asNumber, asObject } from '../replies.js';
-import { command, FIRST_KEY, NO_KEYS } from '../spec.js';
+import { command, everyPrimary, FIRST_KEY, NO_KEYS } from '../spec.js';
 import { flattenEntries } from './strings.js';
 
 // `readOnly` here means "safe to repeat and to answer from any node holding the data". Commands
@@ -11,6 +11,25 @@ import { flattenEntries } from './strings.js';
 //
 // SELECT is deliberately absent: it changes the database of a connection shared by every caller
 // (and lost on reconnect). Choose the database with the client's `db` option (or the URL's path) instead.
+
+/** Configuration parameters whose values are secrets (CONFIG SET parameter value ...). */
+const SECRET_PARAMETERS = new Set([
+  'requirepass',
+  'masterauth',
+  'tls-key-file-pass',
+  'tls-client-key-file-pass',
+]);
+
+function secretConfigValues(args: readonly RedisArg[]): number[] {
+  const secret: number[] = [];
+  for (let i = 0; i + 1 < args.length; i += 2)
+    if (SECRET_PARAMETERS.has(String(args[i]).toLowerCase())) secret.push(i + 1);
+  return secret;
+}
+
+const sumOfReplies = (replies: RespValue[]): RespValue =>
+  replies.reduce<number>((sum, reply) => sum + Number(reply), 0);
+const firstOfReplies = (replies: RespValue[]): RespValue => replies[0];
 
 /** How FLUSHDB/FLUSHALL free memory: in the background (ASYNC) or before replying (SYNC). */
 export type FlushMode = 'ASYNC' | 'SYNC';
@@ -64,11 +83,30 @@ export const serverCommands = {
   /** https://redis.io/commands/info/ — the raw text, of the default sections or of those named. */
   info: command({ name: 'INFO', keys: NO_KEYS, args: (...sections: string[]) => sections, reply: asText }),
   /** https://redis.io/commands/dbsize/ — the number of keys in the current database. */
-  dbsize: command({ name: 'DBSIZE', keys: NO_KEYS, readOnly: true, args: () => [], reply: asNumber }),
+  dbsize: command({
+    name: 'DBSIZE',
+    keys: NO_KEYS,
+    readOnly: true,
+    cluster: everyPrimary(sumOfReplies),
+    args: () => [],
+    reply: asNumber,
+  }),
   /** https://redis.io/commands/flushdb/ — deletes every key of the current database. */
-  flushdb: command({ name: 'FLUSHDB', keys: NO_KEYS, args: flushArgs('FLUSHDB'), reply: asOk }),
+  flushdb: command({
+    name: 'FLUSHDB',
+    keys: NO_KEYS,
+    cluster: everyPrimary(firstOfReplies),
+    args: flushArgs('FLUSHDB'),
+    reply: asOk,
+  }),
   /** https://redis.io/commands/flushall/ — deletes every key of every database. */
-  flushall: command({ name: 'FLUSHALL', keys: NO_KEYS, args: flushArgs('FLUSHALL'), reply: asOk }),
+  flushall: command({
+    name: 'FLUSHALL',
+    keys: NO_KEYS,
+    cluster: everyPrimary(firstOfReplies),
+    args: flushArgs('FLUSHALL'),
+    reply: asOk,
+  }),
   /** https://redis.io/commands/time/ — the server's clock. */
   time: command({ name: 'TIME', keys: NO_KEYS, readOnly: true, args: () => [], reply: asTime }),
   /** https://redis.io/commands/config-get/ — matching parameters as a plain object (null prototype). */
@@ -76,12 +114,13 @@ export const serverCommands = {
     name: 'CONFIG GET',
     keys: NO_KEYS,
     args: (pattern: string, ...patterns: string[]) => [pattern, ...patterns],
-    reply: (raw): Record<string, string> => asObject<string>(raw),
+    reply: asObject,
   }),
   /** https://redis.io/commands/config-set/ — `configSet({ 'maxmemory-policy': 'allkeys-lru' })`; all or none apply. */
   configSet: command({
     name: 'CONFIG SET',
     keys: NO_KEYS,
+    secretArgs: secretConfigValues,
     args: (parameters: Record<string, RedisArg> | Map<RedisArg, RedisArg> | Array<[RedisArg, RedisArg]>) =>
       flattenEntries('CONFIG SET', parameters),
     reply: asOk,
@@ -138,6 +177,7 @@ export const serverCommands = {
    */
   wait: command({
     name: 'WAIT',
+    connection: 'blocking',
     keys: NO_KEYS,
     args: (numreplicas: number, timeout: number) => {
       if (!Number.isInteger(timeout) || timeout < 0) {

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asDouble, asNullableDouble, asNumber } from '../replies.js';
-import { command, FIRST_KEY } from '../spec.js';
+import { type ByProtocol, command, FIRST_KEY } from '../spec.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { ALL_KEYS_BUT_LAST } from './lists.js';
 
@@ -54,23 +54,30 @@ export interface ZstoreOptions {
   aggregate?: 'SUM' | 'MIN' | 'MAX';
 }
 
-/**
- * Member/score replies as `{ member, score }[]`: RESP2 sends a flat `[m1, '1', m2, '2']` with
- * scores as strings, RESP3 pairs `[[m1, 1], [m2, 2]]` with doubles — except a single pair
- * (ZPOPMIN without count), which RESP3 also sends flat.
- */
-export function asScoredMembers(raw: RespValue): ScoredMember[] {
+/** `[m1, '1', m2, '2']` (scores as strings or doubles) as `{ member, score }[]`. */
+export function scoredFromFlat(raw: RespValue): ScoredMember[] {
+  const flat = raw as RespValue[];
   const members: ScoredMember[] = [];
-  if (!Array.isArray(raw) || raw.length === 0) return members;
-  if (Array.isArray(raw[0])) {
-    for (const pair of raw as RespValue[][])
-      members.push({ member: pair[0] as string, score: asDouble(pair[1]) });
-  } else {
-    for (let i = 0; i + 1 < raw.length; i += 2)
-      members.push({ member: raw[i] as string, score: asDouble(raw[i + 1]) });
-  }
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    members.push({ member: flat[i] as string, score: asDouble(flat[i + 1]) });
   return members;
 }
+
+/** `[[m1, 1], [m2, 2]]` as `{ member, score }[]`. */
+export function scoredFromPairs(raw: RespValue): ScoredMember[] {
+  return (raw as RespValue[][]).map((pair) => ({ member: pair[0] as string, score: asDouble(pair[1]) }));
+}
+
+/**
+ * Member/score replies (ZRANGE WITHSCORES, ZPOPMIN, ...): RESP2 sends a flat `[m1, '1', m2, '2']`
+ * with scores as strings, RESP3 pairs `[[m1, 1], [m2, 2]]` with doubles — except a single pair
+ * (ZPOPMIN without count), which RESP3 also sends flat.
+ */
+export const asScoredMembers: ByProtocol<ScoredMember[]> = {
+  resp2: scoredFromFlat,
+  resp3: (raw: RespValue[]) =>
+    raw.length > 0 && !Array.isArray(raw[0]) ? scoredFromFlat(raw) : scoredFromPairs(raw),
+};
 
 function pushZaddOptions(args: RedisArg[], options: ZaddOptions | undefined): void {
   if (options === undefined) return;
@@ -360,7 +367,7 @@ export const sortedSetCommands = {
     keys: { kind: 'numkeys', index: 0 },
     args: zmpopArgs,
     reply: (raw): { key: string; members: ScoredMember[] } | null =>
-      raw === null ? null : { key: raw[0] as string, members: asScoredMembers(raw[1]) },
+      raw === null ? null : { key: raw[0] as string, members: scoredFromPairs(raw[1]) },
   }),
   /**
    * https://redis.io/commands/bzpopmin/ — `{ key, member, score }`, or `null` after `timeout`
@@ -368,6 +375,7 @@ export const sortedSetCommands = {
    */
   bzpopmin: command({
     name: 'BZPOPMIN',
+    connection: 'blocking',
     keys: ALL_KEYS_BUT_LAST,
     args: bzpopArgs('BZPOPMIN'),
     reply: asKeyedScoredMember,
@@ -375,6 +383,7 @@ export const sortedSetCommands = {
   /** https://redis.io/commands/bzpopmax/ — like `bzpopmin`, the highest. Blocks the connection. */
   bzpopmax: command({
     name: 'BZPOPMAX',
+    connection: 'blocking',
     keys: ALL_KEYS_BUT_LAST,
     args: bzpopArgs('BZPOPMAX'),
     reply: asKeyedScoredMember,
@@ -419,7 +428,7 @@ export const sortedSetCommands = {
       pushScanOptions('ZSCAN', [key, cursor], options),
     reply: (raw): { cursor: string; members: ScoredMember[] } => ({
       cursor: scanCursor(raw),
-      members: asScoredMembers(raw[1]),
+      members: scoredFromFlat(raw[1]),
     }),
   }),
 };

@@ -1,0 +1,44 @@
+import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
+import type { Connection } from '../connection/connection.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
+import type { CommandSpec } from './spec.js';
+
+/**
+ * What typed methods run on: a client, a cluster, a view of either, a pipeline or a transaction.
+ * `Script`, `Library` and `RedisFunction` accept any of them.
+ * @internal
+ */
+export interface CommandTarget {
+  /** Runs a described command with built arguments; `hook` takes part in its failures (scripts). */
+  _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown>;
+  /** Batches record calls refused before they were built, so `exec()` refuses the whole batch. */
+  _refuse?(error: Error): void;
+  /** Runs any command; the reply comes back as decoded. */
+  call(command: string, ...args: RedisArg[]): Promise<RespValue>;
+}
+
+/**
+ * Where the commands of a surface go: a `Client` has one connection, a `Cluster` picks one per
+ * call. Pipelines, transactions and views talk to this, not to a concrete client.
+ * @internal
+ */
+export interface CommandRouter extends CommandTarget {
+  /** Runs a command with per-call options. */
+  _executeWith(
+    spec: CommandSpec,
+    args: RedisArg[],
+    hook: CommandHook | undefined,
+    options: CommandOptions | undefined,
+  ): Promise<unknown>;
+  /** Builds the command object for `spec` without sending it. */
+  _command(
+    spec: CommandSpec,
+    args: RedisArg[],
+    hook: CommandHook | undefined,
+    options: CommandOptions | undefined,
+  ): Command;
+  /** The connection a transaction runs on (all its commands in one slot on a cluster). */
+  _connectionFor(commands: readonly Command[]): Connection;
+  /** Sends a pipeline's commands, each resolving its own promise. */
+  _sendBatch(commands: readonly Command[]): void;
+}
