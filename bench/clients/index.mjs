@@ -7,6 +7,9 @@ export const CLIENTS = {
   ioredis: { module: './ioredis.mjs', pkg: 'ioredis', label: 'ioredis' },
   'node-redis': { module: './node-redis.mjs', pkg: 'redis', label: 'node-redis' },
   glide: { module: './glide.mjs', pkg: '@valkey/valkey-glide', label: 'glide' },
+  // Not in the default set: the build REDMOON_BASE_ENTRY points at (an earlier commit's dist/esm),
+  // for before/after comparisons of a change in one run: `--clients redmoon,redmoon-base`.
+  'redmoon-base': { module: './redmoon.mjs', pkg: 'redmoon', label: 'redmoon (base)', optional: true },
   // Not in the default set: ioredis with its opt-in `enableAutoPipelining`, for comparison.
   'ioredis-ap': { module: './ioredis.mjs', pkg: 'ioredis', label: 'ioredis (autopipeline)', optional: true },
 };

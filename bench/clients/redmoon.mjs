@@ -1,8 +1,13 @@
 // redmoon through its public API: default RESP3, auto-pipelined, `Script` as the helper.
 import { NotAvailable } from './index.mjs';
 
-// run.mjs points REDMOON_BENCH_ENTRY at a snapshot of dist/ taken when the run began.
-const redmoon = await import(process.env.REDMOON_BENCH_ENTRY ?? 'redmoon');
+// run.mjs points REDMOON_BENCH_ENTRY at a snapshot of dist/ taken when the run began; the
+// `redmoon-base` variant loads REDMOON_BASE_ENTRY instead (an earlier build, for before/after).
+const base = process.argv[2] === 'redmoon-base';
+if (base && process.env.REDMOON_BASE_ENTRY === undefined) {
+  throw new Error('redmoon-base needs REDMOON_BASE_ENTRY: the path of an earlier build\'s dist/esm/index.js');
+}
+const redmoon = await import(base ? process.env.REDMOON_BASE_ENTRY : (process.env.REDMOON_BENCH_ENTRY ?? 'redmoon'));
 
 /**
  * The benchmark's adapter interface, implemented by every file in this folder:

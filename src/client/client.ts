@@ -89,6 +89,7 @@ export class Client extends BaseClient {
       reconnect: connection.reconnect,
       maxQueuedCommands: connection.maxQueuedCommands,
       offlineQueue: connection.offlineQueue,
+      offlineTimeout: connection.offlineTimeout,
       maxBulkLength: connection.maxBulkLength,
       ...overrides,
     });

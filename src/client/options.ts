@@ -30,6 +30,12 @@ export interface ClientOptions {
   maxQueuedCommands?: number;
   /** Queue commands while disconnected (default) or fail them at once. */
   offlineQueue?: boolean;
+  /**
+   * Milliseconds a lost server may stay unreachable before the commands queued for it fail with
+   * `ConnectionError` `NOT_CONNECTED` (they did not run) — and new ones fail at once until it is
+   * back. Default 10 000, so no command waits forever by default; 0 waits while reconnecting lasts.
+   */
+  offlineTimeout?: number;
   /** Largest reply blob accepted, in bytes; default 512 MiB (Redis's own proto-max-bulk-len). */
   maxBulkLength?: number;
 }
@@ -64,6 +70,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
       2 ** 31 - 1,
     ),
     offlineQueue: merged.offlineQueue ?? true,
+    offlineTimeout: checkInteger('offlineTimeout', merged.offlineTimeout ?? 10_000, 0, 2 ** 31 - 1),
     maxBulkLength: checkInteger('maxBulkLength', merged.maxBulkLength ?? 512 * 1024 * 1024, 1, 2 ** 32),
   };
   if (connection.name !== undefined && /\s/.test(connection.name)) {

@@ -69,6 +69,10 @@ export class Connection extends EventEmitter {
   /** The last socket was closed over a reply that broke the protocol: backoff must not restart. */
   #brokeProtocol = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Armed when the server is lost; when it fires, queued commands fail (see `offlineTimeout`). */
+  #offlineTimer: NodeJS.Timeout | undefined;
+  /** The server has been unreachable for longer than `offlineTimeout`: fail fast until it is back. */
+  #offlineTooLong = false;
   #firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
   #closeWaiters: Array<() => void> = [];
   #session = new Map<object, unknown>();
@@ -218,6 +222,7 @@ export class Connection extends EventEmitter {
         false,
       );
     }
+    if (this.#offlineTooLong) return this.#unreachable(command.name);
     if (this.#pending.length - this.#inFlight >= this.options.maxQueuedCommands) {
       return queueFull(this.options.maxQueuedCommands);
     }
@@ -417,6 +422,7 @@ export class Connection extends EventEmitter {
 
   #becomeReady(): void {
     this.#status = 'ready';
+    this.#clearOfflineTimer();
     if (!this.#brokeProtocol) this.#attempt = 0;
     // Encode, in order, what was queued while offline; drop what timed out or was aborted meanwhile.
     const queued = this.#pending.drain();
@@ -472,6 +478,7 @@ export class Connection extends EventEmitter {
       return;
     }
     this.#status = 'reconnecting';
+    this.#armOfflineTimer();
     this.emitError(error);
     this.emit('reconnecting', { attempt: this.#attempt, delay, error });
     this.#reconnectTimer = setTimeout(() => {
@@ -534,6 +541,7 @@ export class Connection extends EventEmitter {
     const wasClosed = this.#status === 'closed';
     this.#status = 'closed';
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#clearOfflineTimer();
     this.#deadlines.clear();
     const code: ConnectionErrorCode = cause === undefined ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED';
     for (const command of this.#pending.drain()) {
@@ -556,6 +564,39 @@ export class Connection extends EventEmitter {
       );
     }
     for (const waiter of this.#closeWaiters.splice(0)) waiter();
+  }
+
+  #armOfflineTimer(): void {
+    const limit = this.options.offlineTimeout;
+    if (limit === 0 || this.#offlineTimer !== undefined) return;
+    this.#offlineTimer = setTimeout(() => {
+      this.#offlineTimer = undefined;
+      if (this.#status === 'ready' || this.#status === 'closed') return;
+      this.#offlineTooLong = true;
+      // Everything still queued was never written: it fails as not run.
+      // (A handshake in progress is written and stays.)
+      const queued = this.#pending.drain();
+      for (const command of queued) {
+        if (command.state === CommandState.Written) this.#pending.push(command);
+        else command.reject(this.#unreachable(command.name));
+      }
+    }, limit);
+    this.#offlineTimer.unref();
+  }
+
+  #clearOfflineTimer(): void {
+    if (this.#offlineTimer !== undefined) clearTimeout(this.#offlineTimer);
+    this.#offlineTimer = undefined;
+    this.#offlineTooLong = false;
+  }
+
+  #unreachable(name: string): ConnectionError {
+    return new ConnectionError(
+      `${name}: ${this.options.host}:${this.options.port} has been unreachable for over ${this.options.offlineTimeout} ms (offlineTimeout); the command did not run`,
+      'NOT_CONNECTED',
+      false,
+      { cause: this.#lastError },
+    );
   }
 
   #waitClosed(): Promise<void> {

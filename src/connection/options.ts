@@ -23,6 +23,11 @@ export interface ConnectionOptions {
   maxQueuedCommands: number;
   /** Queue commands while disconnected (true) or fail them at once with NOT_CONNECTED. */
   offlineQueue: boolean;
+  /**
+   * Milliseconds the server may stay unreachable before queued commands fail (`NOT_CONNECTED`,
+   * not run) and new ones fail at once, until it is back; 0 waits as long as reconnecting goes on.
+   */
+  offlineTimeout: number;
   /** Largest blob a reply may declare, in bytes. */
   maxBulkLength: number;
   /** Send READONLY after the handshake: a cluster replica connection serving reads. */
