@@ -65,6 +65,8 @@ export class Connection extends EventEmitter {
   #flushScheduled = false;
   #blocked = false;
   #hello: ServerHello | undefined;
+  /** The protocol of the current socket, read on every reply (picks the reply shaper). */
+  #resp: 2 | 3;
   #attempt = 0;
   /** The last socket was closed over a reply that broke the protocol: backoff must not restart. */
   #brokeProtocol = false;
@@ -88,6 +90,7 @@ export class Connection extends EventEmitter {
   constructor(options: ConnectionOptions) {
     super();
     this.options = options;
+    this.#resp = options.resp;
     this.#decoder = new Decoder({
       onReply: (value) => this.#onReply(value),
       onPush: (value) => this.emit('push', value),
@@ -102,7 +105,7 @@ export class Connection extends EventEmitter {
 
   /** The protocol negotiated on the current socket (the configured one before connecting). */
   get resp(): 2 | 3 {
-    return this.#hello?.resp ?? this.options.resp;
+    return this.#resp;
   }
 
   /** The server's version as reported by HELLO, when RESP3 was negotiated. */
@@ -301,7 +304,7 @@ export class Connection extends EventEmitter {
         this.#attempt = 0;
         this.#brokeProtocol = false;
       }
-      command.resolve(value, this.resp);
+      command.resolve(value, this.#resp);
       return;
     }
     if (value instanceof ReplyError) {
@@ -404,6 +407,7 @@ export class Connection extends EventEmitter {
       );
     };
     this.#hello = await handshake(this.options, send);
+    this.#resp = this.#hello.resp;
   }
 
   /** The socket could not even be created (bad TLS material): fail for good, typed. */
