@@ -9,6 +9,9 @@ export interface Multi extends Commands {}
 
 const ignore = () => undefined;
 
+/** Times a transaction refused with MOVED is sent again after reloading the slot map. */
+const MAX_REROUTES = 2;
+
 /**
  * A transaction: `MULTI`, the queued commands and `EXEC`, written together so nothing of this
  * client interleaves, and run atomically by the server.
@@ -31,6 +34,17 @@ export class Multi extends Batch {
   async exec(): Promise<unknown[]> {
     const commands = this.takeCommands();
     if (commands.length === 0) return [];
+    // On a cluster whose slot map is stale, the node answers every queued command with MOVED and
+    // EXEC with EXECABORT: nothing ran, so the transaction goes again once the map is reloaded.
+    for (let attempt = 0; ; attempt++) {
+      const results = await this.#run(commands, attempt < MAX_REROUTES);
+      if (results !== undefined) return results;
+      await this.router._refreshRouting?.();
+    }
+  }
+
+  /** One attempt; `undefined` when it was refused with MOVED everywhere and may be rerouted. */
+  async #run(commands: Command[], mayReroute: boolean): Promise<unknown[] | undefined> {
     let connection: Connection;
     try {
       connection = this.router._connectionFor(commands);
@@ -71,6 +85,15 @@ export class Multi extends Batch {
       reply = (await exec.promise) as RespValue;
     } catch (error) {
       const failure = await this.#explain(error as Error, inner, isCallers);
+      if (
+        mayReroute &&
+        this.router._refreshRouting !== undefined &&
+        failure instanceof ExecAbortError &&
+        failure.errors.size > 0 &&
+        [...failure.errors.values()].every((refusal) => refusal.code === 'MOVED')
+      ) {
+        return undefined;
+      }
       // The refused commands get their own errors; the rest, the transaction's.
       for (const [index, refusal] of failure instanceof ExecAbortError ? failure.errors : []) {
         commands[index].reject(refusal);

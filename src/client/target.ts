@@ -41,4 +41,6 @@ export interface CommandRouter extends CommandTarget {
   _connectionFor(commands: readonly Command[]): Connection;
   /** Sends a pipeline's commands, each resolving its own promise. */
   _sendBatch(commands: readonly Command[]): void;
+  /** Reloads routing after a transaction was refused with MOVED (clusters only). */
+  _refreshRouting?(): Promise<void>;
 }

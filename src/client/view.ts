@@ -59,6 +59,11 @@ export class ClientView extends /* @__PURE__ */ withCommands(Object) {
     this.#client._sendBatch(commands);
   }
 
+  /** @internal */
+  get _refreshRouting(): (() => Promise<void>) | undefined {
+    return this.#client._refreshRouting?.bind(this.#client);
+  }
+
   pipeline(): Pipeline & Commands {
     return new Pipeline(this.#client, this.#options) as Pipeline & Commands;
   }

@@ -179,6 +179,11 @@ export class Cluster extends BaseClient {
   }
 
   /** @internal */
+  _refreshRouting(): Promise<void> {
+    return this.#pool.refresh();
+  }
+
+  /** @internal */
   _connectionFor(commands: readonly Command[]): Connection {
     let slot = ANY_SLOT;
     for (const command of commands as readonly ClusterCommand[]) {

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { slotOf } from '../../src/index.js';
+import { uniqueKey } from '../helpers.js';
+import { PROTOCOLS, useCluster } from './cluster-helpers.js';
+
+/** Races and routing gaps issue 9 found in the cluster client; each test failed before its fix. */
+describe('cluster promises', () => {
+  const shared = useCluster({ primaries: 3, replicasPerPrimary: 0 });
+
+  for (const resp of PROTOCOLS) {
+    test(`RESP${resp}: two concurrent first kills share one side connection per node`, async () => {
+      const cluster = await shared.newCluster({ resp });
+      // No script runs: every node answers NOTBUSY — never NOT_CONNECTED from a half-made connection.
+      const outcomes = await Promise.all([
+        cluster.scriptKill().catch((error: { code?: string }) => error.code),
+        cluster.scriptKill().catch((error: { code?: string }) => error.code),
+      ]);
+      assert.deepEqual(outcomes, ['NOTBUSY', 'NOTBUSY']);
+    });
+
+    test(`RESP${resp}: a transaction sent on a stale slot map is rerouted (MOVED, nothing ran)`, async () => {
+      const cluster = await shared.newCluster({ resp, refreshInterval: 0 });
+      const key = uniqueKey(`{moved${resp}}`);
+      await cluster.set(key, '1');
+      const slot = slotOf(key);
+      const source = await shared.ownerOf(slot);
+      const target = shared.cluster.primaries.find((node) => node.port !== source.port)!;
+      const src = await shared.direct(source);
+      const dst = await shared.direct(target);
+      const targetId = (await dst.call('CLUSTER', 'MYID')) as string;
+      const sourceId = (await src.call('CLUSTER', 'MYID')) as string;
+      await dst.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId);
+      await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId);
+      await src.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', key);
+      for (const node of shared.cluster.primaries) {
+        await (await shared.direct(node)).call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId);
+      }
+      // The cluster client still believes `source` serves the slot.
+      const tx = cluster.multi();
+      tx.incr(key);
+      tx.incr(key);
+      assert.deepEqual(await tx.exec(), [2, 3]);
+      assert.equal(await dst.get(key), '3');
+    });
+
+    test(`RESP${resp}: a closed cluster opens no sockets and fails calls as closed`, async () => {
+      const cluster = await shared.newCluster({ resp });
+      await cluster.quit();
+      await assert.rejects(cluster.get(uniqueKey()), { code: 'CONNECTION_CLOSED', mayHaveRun: false });
+      await assert.rejects(cluster.scriptKill(), (error: { code?: string }) => error.code !== 'NOTBUSY');
+    });
+  }
+});
