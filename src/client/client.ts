@@ -5,6 +5,7 @@ import type { RedisArg } from '../resp/types.js';
 import { BaseClient } from './base-client.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
+import { prefixKeys } from './key-prefix.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import type { CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
@@ -91,6 +92,7 @@ export class Client extends BaseClient {
       offlineQueue: connection.offlineQueue,
       offlineTimeout: connection.offlineTimeout,
       maxBulkLength: connection.maxBulkLength,
+      keyPrefix: this.#options.keyPrefix || undefined,
       ...overrides,
     });
   }
@@ -108,7 +110,9 @@ export class Client extends BaseClient {
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    return createCommand(spec, args, hook, options, this.#options.commandTimeout, this.#abort);
+    const prefix = this.#options.keyPrefix;
+    const keyed = prefix === '' ? args : prefixKeys(spec.keys, args, prefix);
+    return createCommand(spec, keyed, hook, options, this.#options.commandTimeout, this.#abort);
   }
 
   readonly #abort = (command: Command) => this.#connection.abort(command);

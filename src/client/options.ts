@@ -38,11 +38,19 @@ export interface ClientOptions {
   offlineTimeout?: number;
   /** Largest reply blob accepted, in bytes; default 512 MiB (Redis's own proto-max-bulk-len). */
   maxBulkLength?: number;
+  /**
+   * Put in front of every key of every described command, scripts' `KEYS` included (`app:` turns
+   * `get('user')` into `GET app:user`). Not prefixed: patterns (KEYS, SCAN MATCH), channels, keys
+   * named in replies or inside Lua, and the arguments of commands redmoon does not describe.
+   */
+  keyPrefix?: string;
 }
 
 export interface ResolvedClientOptions {
   connection: ConnectionOptions;
   commandTimeout: number;
+  /** `''` for none. */
+  keyPrefix: string;
 }
 
 /** Validates options and fills in defaults. Throws ArgumentError naming the bad option. */
@@ -79,6 +87,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   return {
     connection,
     commandTimeout: checkInteger('commandTimeout', merged.commandTimeout ?? 0, 0, 2 ** 31 - 1),
+    keyPrefix: checkOptionalString('keyPrefix', merged.keyPrefix) ?? '',
   };
 }
 

@@ -1,12 +1,13 @@
 import { inspect } from 'node:util';
 import { BaseClient } from '../client/base-client.js';
 import { prepareCommand } from '../client/command-factory.js';
+import { prefixKeys } from '../client/key-prefix.js';
 import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
 import type { CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import { AbortError, ArgumentError, ClusterError } from '../errors.js';
+import { AbortError, ArgumentError, ClusterError, ConnectionError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 import { ClusterCommand, UNKNOWN_KEYS } from './cluster-command.js';
 import { CommandKeys } from './command-keys.js';
@@ -49,10 +50,12 @@ export interface Cluster extends Commands {}
 export class Cluster extends BaseClient {
   readonly #pool: NodePool;
   readonly #commandTimeout: number;
+  readonly #keyPrefix: string;
   readonly #router: ClusterRouter;
   readonly #refreshInterval: number;
   #refreshTimer: NodeJS.Timeout | undefined;
   #status: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
+  #connecting: Promise<void> | undefined;
 
   constructor(options: ClusterOptions) {
     super();
@@ -78,6 +81,7 @@ export class Cluster extends BaseClient {
       port: seeds[0].port,
     });
     this.#commandTimeout = resolved.commandTimeout;
+    this.#keyPrefix = resolved.keyPrefix;
     this.#refreshInterval = refreshInterval ?? 30_000;
     this.#pool = new NodePool(seeds, resolved.connection, replicaReads === true);
     this.#pool.on('nodeError', (node: NodeAddress, error: Error) => {
@@ -97,9 +101,25 @@ export class Cluster extends BaseClient {
   }
 
   /** Loads the slot map from the seeds and connects to every primary. */
-  async connect(): Promise<void> {
-    if (this.#status !== 'idle') throw new ArgumentError(`connect() called on a ${this.#status} cluster`);
+  /**
+   * Loads the slot map from the seeds and connects to every primary. Idempotent like
+   * `Client.connect()`; commands issued before it fail with `NOT_CONNECTED`, as on a Client.
+   */
+  connect(): Promise<void> {
+    if (this.#connecting === undefined || this.#status === 'closed') {
+      if (this.#status !== 'idle') {
+        return Promise.reject(
+          new ConnectionError(`connect() called on a ${this.#status} cluster`, 'CONNECTION_CLOSED', false),
+        );
+      }
+      this.#connecting = this.#connect();
+    }
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
     this.#status = 'connecting';
+    this.#router.open();
     try {
       await this.#pool.refresh();
       await Promise.all(this.#pool.primaries.map((node) => this.#pool.handle(node).ready));
@@ -148,7 +168,8 @@ export class Cluster extends BaseClient {
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const command = new ClusterCommand(spec.name, spec.encodedName, args, spec.reply);
+    const keyed = this.#keyPrefix === '' ? args : prefixKeys(spec.keys, args, this.#keyPrefix);
+    const command = new ClusterCommand(spec.name, spec.encodedName, keyed, spec.reply);
     prepareCommand(command, spec, hook, options, this.#commandTimeout, this.#abort);
     if (command.isDone) return command;
     command.router = this.#router;
@@ -158,7 +179,7 @@ export class Cluster extends BaseClient {
       return command;
     }
     try {
-      command.slot = slotOfCall(spec.name, spec.keys, args);
+      command.slot = slotOfCall(spec.name, spec.keys, keyed);
     } catch (error) {
       command.reject(error as Error);
       return command;

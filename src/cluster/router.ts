@@ -40,12 +40,18 @@ export class ClusterRouter implements ClusterRecovery {
   readonly #pool: NodePool;
   readonly #keys: CommandKeys;
   readonly #maxAttempts: number;
+  #opened = false;
   #closed = false;
 
   constructor(pool: NodePool, keys: CommandKeys, maxRedirections: number) {
     this.#pool = pool;
     this.#keys = keys;
     this.#maxAttempts = maxRedirections;
+  }
+
+  /** `connect()` was called: commands may go out. */
+  open(): void {
+    this.#opened = true;
   }
 
   /** After `quit()`: nothing is sent or retried any more. */
@@ -56,6 +62,10 @@ export class ClusterRouter implements ClusterRecovery {
   /** Sends `command` toward its slot's node. In a batch, its hook may send something first. */
   send(command: ClusterCommand, batch: boolean): void {
     if (command.isDone) return;
+    if (!this.#opened) {
+      command.reject(new ConnectionError(`${command.name}: call connect() first`, 'NOT_CONNECTED', false));
+      return;
+    }
     if (this.#closed) {
       command.reject(
         new ConnectionError(

@@ -76,6 +76,8 @@ export class Connection extends EventEmitter {
   /** The server has been unreachable for longer than `offlineTimeout`: fail fast until it is back. */
   #offlineTooLong = false;
   #firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** The first connect's promise, shared by every caller of connect(). */
+  #connecting: Promise<void> | undefined;
   #closeWaiters: Array<() => void> = [];
   #session = new Map<object, unknown>();
   #lastError: Error | undefined;
@@ -126,17 +128,28 @@ export class Connection extends EventEmitter {
     return this.#session;
   }
 
-  /** Opens the socket and runs the handshake. Rejects if the first attempt fails. */
+  /**
+   * Opens the socket and runs the handshake. Rejects if the first attempt fails. Idempotent:
+   * while connecting it returns the same promise; once connected it resolves at once; a closed
+   * connection cannot be opened again (create a new one).
+   */
   connect(): Promise<void> {
+    const closed = this.#status === 'closing' || this.#status === 'closed';
+    if (this.#connecting !== undefined && !closed) return this.#connecting;
     if (this.#status !== 'idle') {
       return Promise.reject(
-        new ConnectionError(`connect() called on a ${this.#status} connection`, 'NOT_CONNECTED', false),
+        new ConnectionError(`connect() called on a ${this.#status} connection`, 'CONNECTION_CLOSED', false),
       );
     }
-    return new Promise((resolve, reject) => {
+    this.#connecting = new Promise((resolve, reject) => {
       this.#firstConnect = { resolve, reject };
       this.#open();
     });
+    // A failed first connect closes the connection for good: later calls give that answer.
+    this.#connecting.catch(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { slotOf } from '../../src/index.js';
+import { Cluster, slotOf } from '../../src/index.js';
 import { uniqueKey } from '../helpers.js';
 import { PROTOCOLS, useCluster } from './cluster-helpers.js';
 
@@ -42,6 +42,23 @@ describe('cluster promises', () => {
       tx.incr(key);
       assert.deepEqual(await tx.exec(), [2, 3]);
       assert.equal(await dst.get(key), '3');
+    });
+
+    test(`RESP${resp}: keyPrefix applies before routing, so prefixed keys land on their own slot's node`, async () => {
+      const cluster = await shared.newCluster({ resp, keyPrefix: 'cp:' });
+      const key = uniqueKey('routed');
+      await cluster.set(key, 'v');
+      const owner = await shared.ownerOf(slotOf(`cp:${key}`));
+      assert.equal(await (await shared.direct(owner)).get(`cp:${key}`), 'v');
+      assert.equal(await cluster.get(key), 'v');
+    });
+
+    test(`RESP${resp}: a command before connect() fails as on a Client; connect() twice is one connect`, async () => {
+      const cluster = new Cluster({ nodes: shared.cluster.urls, resp });
+      await assert.rejects(cluster.get(uniqueKey()), { code: 'NOT_CONNECTED' });
+      await Promise.all([cluster.connect(), cluster.connect()]);
+      assert.equal(await cluster.set(uniqueKey(), 1), 'OK');
+      await cluster.quit();
     });
 
     test(`RESP${resp}: a closed cluster opens no sockets and fails calls as closed`, async () => {
