@@ -1,11 +1,18 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import type { RedisArg } from '../resp/types.js';
+import {
+  type CommandContext,
+  commandChannel,
+  type ServerAddress,
+  tracedCommands,
+} from '../telemetry/channels.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
-import type { CommandSpec } from './spec.js';
+import { type CommandSpec, redactedArgs } from './spec.js';
 import type { BufferCommands, Commands } from './surface.js';
 import { ClientView } from './view.js';
 
@@ -40,8 +47,32 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
     options: CommandOptions | undefined,
   ): Promise<unknown> {
     const command = this._command(spec, args, hook, options);
-    if (!command.isDone) this._dispatch(command, spec);
+    if (command.isDone) return command.promise;
+    if (commandChannel.hasSubscribers) return this.#traced(command, spec, args);
+    this._dispatch(command, spec);
     return command.promise;
+  }
+
+  /** Where `command` went (for telemetry), once dispatched. @internal */
+  abstract _addressOf(command: Command): ServerAddress | undefined;
+  /** The logical database, where there is one. @internal */
+  abstract get _database(): number | undefined;
+
+  /** Dispatches `command` inside the `redmoon:command` tracing channel (only when subscribed). */
+  #traced(command: Command, spec: CommandSpec, args: RedisArg[]): Promise<unknown> {
+    const context: CommandContext = {
+      command: spec.name,
+      args: () => redactedArgs(spec, command.args),
+      script: spec.runsCode ? scriptName(args[0]) : undefined,
+      database: this._database,
+      server: undefined,
+    };
+    tracedCommands.set(command, context);
+    return commandChannel.tracePromise(() => {
+      this._dispatch(command, spec);
+      context.server = this._addressOf(command);
+      return command.promise;
+    }, context);
   }
 
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
@@ -60,4 +91,12 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
   multi(): Multi & Commands {
     return new Multi(this, undefined) as Multi & Commands;
   }
+}
+
+/** EVALSHA's sha and FCALL's function name as they are; EVAL's body by its SHA1, never in full. */
+function scriptName(target: RedisArg | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const text = Buffer.isBuffer(target) ? target.toString('utf8') : String(target);
+  if (text.length <= 64 && !/\s/.test(text)) return text;
+  return createHash('sha1').update(text).digest('hex');
 }

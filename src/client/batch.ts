@@ -3,6 +3,7 @@ import type { Connection } from '../connection/connection.js';
 import { ArgumentError, RedisError, ReplyError } from '../errors.js';
 import { argumentError, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg } from '../resp/types.js';
+import { type BatchContext, batchChannel } from '../telemetry/channels.js';
 import { withCommands } from './methods.js';
 import type { CommandSpec } from './spec.js';
 import type { CommandRouter } from './target.js';
@@ -89,6 +90,26 @@ export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
       throw refusal;
     }
     return commands;
+  }
+
+  /** Runs `send` inside the `redmoon:batch` tracing channel (only when subscribed). */
+  protected traced(
+    kind: BatchContext['kind'],
+    commands: readonly Command[],
+    send: () => Promise<unknown[]>,
+  ): Promise<unknown[]> {
+    const context: BatchContext = {
+      kind,
+      size: commands.length,
+      commands: commands.map((command) => command.name),
+      database: this.router._database,
+      server: undefined,
+    };
+    return batchChannel.tracePromise(() => {
+      const running = send();
+      context.server = this.router._addressOf?.(commands[0]);
+      return running;
+    }, context);
   }
 
   /**

@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
 import type { RedisArg } from '../resp/types.js';
+import type { ServerAddress } from '../telemetry/channels.js';
 import { BaseClient } from './base-client.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
@@ -116,6 +117,16 @@ export class Client extends BaseClient {
   }
 
   readonly #abort = (command: Command) => this.#connection.abort(command);
+
+  /** @internal */
+  _addressOf(): ServerAddress {
+    return { host: this.#options.connection.host, port: this.#options.connection.port };
+  }
+
+  /** @internal */
+  get _database(): number {
+    return this.#options.connection.db;
+  }
 
   /** @internal */
   _sendBatch(commands: readonly Command[]): void {

@@ -2,6 +2,7 @@ import { Command, encodedNameOf } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { ExecAbortError, RedisError, ReplyError, WatchError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
+import { batchChannel } from '../telemetry/channels.js';
 import { Batch } from './batch.js';
 import type { Commands } from './surface.js';
 
@@ -34,6 +35,12 @@ export class Multi extends Batch {
   async exec(): Promise<unknown[]> {
     const commands = this.takeCommands();
     if (commands.length === 0) return [];
+    if (batchChannel.hasSubscribers)
+      return this.traced('transaction', commands, () => this.#runAll(commands));
+    return this.#runAll(commands);
+  }
+
+  async #runAll(commands: Command[]): Promise<unknown[]> {
     // On a cluster whose slot map is stale, the node answers every queued command with MOVED and
     // EXEC with EXECABORT: nothing ran, so the transaction goes again once the map is reloaded.
     for (let attempt = 0; ; attempt++) {

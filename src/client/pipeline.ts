@@ -1,3 +1,5 @@
+import type { Command } from '../connection/command.js';
+import { batchChannel } from '../telemetry/channels.js';
 import { Batch } from './batch.js';
 import type { Commands } from './surface.js';
 
@@ -28,6 +30,11 @@ export class Pipeline extends Batch {
       return Promise.reject(error);
     }
     if (commands.length === 0) return Promise.resolve([]);
+    if (batchChannel.hasSubscribers) return this.traced('pipeline', commands, () => this.#send(commands));
+    return this.#send(commands);
+  }
+
+  #send(commands: Command[]): Promise<unknown[]> {
     const results = Batch.collect(commands);
     this.router._sendBatch(commands);
     return results;

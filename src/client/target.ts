@@ -1,6 +1,7 @@
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import type { ServerAddress } from '../telemetry/channels.js';
 import type { CommandSpec } from './spec.js';
 
 /**
@@ -41,6 +42,10 @@ export interface CommandRouter extends CommandTarget {
   _connectionFor(commands: readonly Command[]): Connection;
   /** Sends a pipeline's commands, each resolving its own promise. */
   _sendBatch(commands: readonly Command[]): void;
+  /** Where `command` went, for telemetry. */
+  _addressOf?(command: Command): ServerAddress | undefined;
+  /** The logical database, where there is one, for telemetry. */
+  readonly _database?: number | undefined;
   /** Reloads routing after a transaction was refused with MOVED (clusters only). */
   _refreshRouting?(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import type { RedisArg } from '../resp/types.js';
+import type { ServerAddress } from '../telemetry/channels.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -57,6 +58,16 @@ export class ClientView extends /* @__PURE__ */ withCommands(Object) {
   /** @internal */
   _sendBatch(commands: readonly Command[]): void {
     this.#client._sendBatch(commands);
+  }
+
+  /** @internal */
+  _addressOf(command: Command): ServerAddress | undefined {
+    return this.#client._addressOf?.(command);
+  }
+
+  /** @internal */
+  get _database(): number | undefined {
+    return this.#client._database;
   }
 
   /** @internal */

@@ -9,6 +9,7 @@ import type { Command, CommandHook, CommandOptions } from '../connection/command
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ArgumentError, ClusterError, ConnectionError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
+import type { ServerAddress } from '../telemetry/channels.js';
 import { ClusterCommand, UNKNOWN_KEYS } from './cluster-command.js';
 import { CommandKeys } from './command-keys.js';
 import { NodePool } from './node-pool.js';
@@ -193,6 +194,19 @@ export class Cluster extends BaseClient {
     if (command.connection !== undefined) command.connection.abort(command);
     else command.reject(new AbortError(command.ranBefore, { cause: command.signal?.reason }));
   };
+
+  /** @internal */
+  _addressOf(command: Command): ServerAddress | undefined {
+    const connection = (command as ClusterCommand).connection;
+    return connection === undefined
+      ? undefined
+      : { host: connection.options.host, port: connection.options.port };
+  }
+
+  /** @internal */
+  get _database(): undefined {
+    return undefined;
+  }
 
   /** @internal */
   _sendBatch(commands: readonly Command[]): void {

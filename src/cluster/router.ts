@@ -10,6 +10,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
+import { type RedirectMessage, redirectChannel, tracedCommands } from '../telemetry/channels.js';
 import { type ClusterCommand, type ClusterRecovery, UNKNOWN_KEYS } from './cluster-command.js';
 import type { CommandKeys } from './command-keys.js';
 import type { NodeHandle, NodePool } from './node-pool.js';
@@ -130,6 +131,17 @@ export class ClusterRouter implements ClusterRecovery {
 
   /** Called by a node connection before it fails `command`: `true` when it is taken over. */
   recover(command: ClusterCommand, error: RedisError, connection: CommandChannel): boolean {
+    const attempt = command.attempts;
+    const taken = this.#recover(command, error, connection);
+    if (taken && redirectChannel.hasSubscribers) {
+      const reason = error instanceof ReplyError ? error.code : 'CONNECTION';
+      const message: RedirectMessage = { command: tracedCommands.get(command), reason, attempt: attempt + 1 };
+      redirectChannel.publish(message);
+    }
+    return taken;
+  }
+
+  #recover(command: ClusterCommand, error: RedisError, connection: CommandChannel): boolean {
     if (this.#closed) return false;
     if (error instanceof ReplyError) {
       const code = error.code;

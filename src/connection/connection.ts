@@ -14,6 +14,7 @@ import {
 import { Decoder } from '../resp/decoder.js';
 import { argumentError, CommandWriter, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import { type ConnectMessage, connectChannel, debug } from '../telemetry/channels.js';
 import { Command, CommandState, encodedNameOf } from './command.js';
 import { Deadlines } from './deadlines.js';
 import { handshake, type ServerHello } from './handshake.js';
@@ -439,6 +440,16 @@ export class Connection extends EventEmitter {
 
   #becomeReady(): void {
     this.#status = 'ready';
+    const { host, port } = this.options;
+    debug('ready %s:%d resp %d after %d reconnect attempt(s)', host, port, this.#resp, this.#attempt);
+    if (connectChannel.hasSubscribers) {
+      connectChannel.publish({
+        host,
+        port,
+        resp: this.#resp,
+        attempt: this.#attempt,
+      } satisfies ConnectMessage);
+    }
     this.#clearOfflineTimer();
     if (!this.#brokeProtocol) this.#attempt = 0;
     // Encode, in order, what was queued while offline; drop what timed out or was aborted meanwhile.
@@ -495,6 +506,14 @@ export class Connection extends EventEmitter {
       return;
     }
     this.#status = 'reconnecting';
+    debug(
+      'reconnecting %s:%d attempt %d in %d ms: %s',
+      this.options.host,
+      this.options.port,
+      this.#attempt,
+      delay,
+      error.message,
+    );
     this.#armOfflineTimer();
     this.emitError(error);
     this.emit('reconnecting', { attempt: this.#attempt, delay, error });

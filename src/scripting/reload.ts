@@ -2,6 +2,7 @@ import { KNOWN_SCRIPTS, scriptingCommands } from '../client/commands/scripting.j
 import type { CommandSpec } from '../client/spec.js';
 import { Command, type CommandChannel, type CommandHook, CommandState } from '../connection/command.js';
 import { type RedisError, ReplyError, type ReplyReason } from '../errors.js';
+import { type ScriptLoadMessage, scriptLoadChannel, tracedCommands } from '../telemetry/channels.js';
 
 const { scriptLoad: SCRIPT_LOAD, functionLoad: FUNCTION_LOAD } = scriptingCommands as unknown as Record<
   string,
@@ -63,6 +64,7 @@ export class ReloadOnMissing implements CommandHook {
     serverScripts(connection).known.delete(this.#code.sha1);
     if (command.resent > 0) return false;
     command.resent++;
+    this.#report(connection, error.reason ?? this.#missing, command);
     command.state = CommandState.Queued;
     this.load(connection).then(
       () => {
@@ -73,11 +75,12 @@ export class ReloadOnMissing implements CommandHook {
     return true;
   }
 
-  prepare(_command: Command, connection: CommandChannel): Command | undefined {
+  prepare(command: Command, connection: CommandChannel): Command | undefined {
     // Functions are healed when missing, not loaded ahead: FUNCTION LOAD per batch would be waste.
     if (this.#code.kind === 'function') return undefined;
     const scripts = serverScripts(connection);
     if (scripts.known.has(this.#code.sha1) || scripts.loading.has(this.#code.sha1)) return undefined;
+    this.#report(connection, 'BATCH', command);
     return this.#loadCommand(scripts);
   }
 
@@ -95,6 +98,21 @@ export class ReloadOnMissing implements CommandHook {
     const command = this.#loadCommand(scripts);
     connection.send(command);
     return scripts.loading.get(this.#code.sha1) ?? command.promise;
+  }
+
+  #report(connection: CommandChannel, reason: string, command: Command): void {
+    if (!scriptLoadChannel.hasSubscribers) return;
+    const { host, port } = connection.options;
+    const { sha1, kind } = this.#code;
+    const message: ScriptLoadMessage = {
+      host,
+      port,
+      sha1,
+      kind,
+      reason,
+      command: tracedCommands.get(command),
+    };
+    scriptLoadChannel.publish(message);
   }
 
   /** A load command that, once answered, records the code as held by the server it went to. */
