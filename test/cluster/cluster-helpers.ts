@@ -229,7 +229,7 @@ export async function eventually(probe: () => Promise<boolean>, ms = 5000): Prom
 }
 
 /** A fresh key (unique to this run) owned by `node`. */
-export async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
+export async function keyOwnedBy(redis: SharedCluster, node: RedisServer, prefix: string): Promise<string> {
   const ranges = (await redis.slotRanges()).get(node.port);
   assert.ok(ranges !== undefined && ranges.length > 0);
   const [start, end] = ranges[0];

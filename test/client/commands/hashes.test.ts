@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachProtocol, uniqueKey } from '../../helpers.js';
+import { forEachTarget } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachProtocol((redis) => {
+forEachTarget((target) => {
   test('hset takes an object, a Map or pairs and counts the fields added', async () => {
-    const key = uniqueKey();
-    assert.equal(await redis.client.hset(key, { a: '1', b: 2 }), 2);
+    const key = target.uniqueKey();
+    assert.equal(await target.client.hset(key, { a: '1', b: 2 }), 2);
     assert.equal(
-      await redis.client.hset(
+      await target.client.hset(
         key,
         new Map<string, string>([
           ['b', 'two'],
@@ -19,118 +19,124 @@ forEachProtocol((redis) => {
       1,
     );
     assert.equal(
-      await redis.client.hset(key, [
+      await target.client.hset(key, [
         ['d', '4'],
         ['a', 'one'],
       ]),
       1,
     );
-    assert.deepEqual({ ...(await redis.client.hgetall(key)) }, { a: 'one', b: 'two', c: '3', d: '4' });
+    assert.deepEqual({ ...(await target.client.hgetall(key)) }, { a: 'one', b: 'two', c: '3', d: '4' });
   });
 
   test('hset refuses an empty set of fields before sending', async () => {
-    await assert.rejects(redis.client.hset(uniqueKey(), {}), argumentError(/^HSET: needs at least one/));
-    await assert.rejects(redis.client.hset(uniqueKey(), null as never), argumentError(/^HSET: expected/));
+    await assert.rejects(
+      target.client.hset(target.uniqueKey(), {}),
+      argumentError(/^HSET: needs at least one/),
+    );
+    await assert.rejects(
+      target.client.hset(target.uniqueKey(), null as never),
+      argumentError(/^HSET: expected/),
+    );
   });
 
   test('hgetall returns a plain object with a null prototype, empty for a missing key', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { field: 'value', other: '' });
-    const all = await redis.client.hgetall(key);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { field: 'value', other: '' });
+    const all = await target.client.hgetall(key);
     assert.equal(Object.getPrototypeOf(all), null);
     assert.deepEqual({ ...all }, { field: 'value', other: '' });
-    assert.deepEqual({ ...(await redis.client.hgetall(uniqueKey('missing'))) }, {});
+    assert.deepEqual({ ...(await target.client.hgetall(target.uniqueKey('missing'))) }, {});
   });
 
   test('hgetall on a buffers view keeps string field names and Buffer values', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { field: Buffer.from([0xff, 0x00]) });
-    const all = await redis.client.withOptions({ buffers: true }).hgetall(key);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { field: Buffer.from([0xff, 0x00]) });
+    const all = await target.client.withOptions({ buffers: true }).hgetall(key);
     assert.deepEqual(Object.keys(all), ['field']);
     assert.ok(Buffer.isBuffer(all.field));
     assert.deepEqual([...all.field], [0xff, 0x00]);
   });
 
   test('hget and hmget return null for missing fields', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { a: '1', b: '2' });
-    assert.equal(await redis.client.hget(key, 'a'), '1');
-    assert.equal(await redis.client.hget(key, 'zz'), null);
-    assert.equal(await redis.client.hget(uniqueKey('missing'), 'a'), null);
-    assert.deepEqual(await redis.client.hmget(key, 'b', 'zz', 'a'), ['2', null, '1']);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { a: '1', b: '2' });
+    assert.equal(await target.client.hget(key, 'a'), '1');
+    assert.equal(await target.client.hget(key, 'zz'), null);
+    assert.equal(await target.client.hget(target.uniqueKey('missing'), 'a'), null);
+    assert.deepEqual(await target.client.hmget(key, 'b', 'zz', 'a'), ['2', null, '1']);
   });
 
   test('hsetnx sets a field only once', async () => {
-    const key = uniqueKey();
-    assert.equal(await redis.client.hsetnx(key, 'f', 'first'), true);
-    assert.equal(await redis.client.hsetnx(key, 'f', 'second'), false);
-    assert.equal(await redis.client.hget(key, 'f'), 'first');
+    const key = target.uniqueKey();
+    assert.equal(await target.client.hsetnx(key, 'f', 'first'), true);
+    assert.equal(await target.client.hsetnx(key, 'f', 'second'), false);
+    assert.equal(await target.client.hget(key, 'f'), 'first');
   });
 
   test('hdel counts removed fields and hexists reports presence', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { a: '1', b: '2', c: '3' });
-    assert.equal(await redis.client.hexists(key, 'a'), true);
-    assert.equal(await redis.client.hdel(key, 'a', 'b', 'zz'), 2);
-    assert.equal(await redis.client.hexists(key, 'a'), false);
-    assert.equal(await redis.client.hexists(uniqueKey('missing'), 'a'), false);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { a: '1', b: '2', c: '3' });
+    assert.equal(await target.client.hexists(key, 'a'), true);
+    assert.equal(await target.client.hdel(key, 'a', 'b', 'zz'), 2);
+    assert.equal(await target.client.hexists(key, 'a'), false);
+    assert.equal(await target.client.hexists(target.uniqueKey('missing'), 'a'), false);
   });
 
   test('hincrby returns the new integer, a bigint beyond the safe range', async () => {
-    const key = uniqueKey();
-    assert.equal(await redis.client.hincrby(key, 'n', 5), 5);
-    assert.equal(await redis.client.hincrby(key, 'n', -7), -2);
-    await redis.client.hset(key, { big: '9007199254740993' });
-    assert.equal(await redis.client.hincrby(key, 'big', 1), 9007199254740994n);
+    const key = target.uniqueKey();
+    assert.equal(await target.client.hincrby(key, 'n', 5), 5);
+    assert.equal(await target.client.hincrby(key, 'n', -7), -2);
+    await target.client.hset(key, { big: '9007199254740993' });
+    assert.equal(await target.client.hincrby(key, 'big', 1), 9007199254740994n);
   });
 
   test('hincrbyfloat returns the new value as a number', async () => {
-    const key = uniqueKey();
-    assert.equal(await redis.client.hincrbyfloat(key, 'x', 10.5), 10.5);
-    assert.equal(await redis.client.hincrbyfloat(key, 'x', 0.1), 10.6);
-    assert.equal(await redis.client.hincrbyfloat(key, 'x', -20), -9.4);
+    const key = target.uniqueKey();
+    assert.equal(await target.client.hincrbyfloat(key, 'x', 10.5), 10.5);
+    assert.equal(await target.client.hincrbyfloat(key, 'x', 0.1), 10.6);
+    assert.equal(await target.client.hincrbyfloat(key, 'x', -20), -9.4);
   });
 
   test('hkeys, hvals, hlen and hstrlen describe the hash', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, [
+    const key = target.uniqueKey();
+    await target.client.hset(key, [
       ['a', 'x'],
       ['b', 'yy'],
       ['c', 'zzz'],
     ]);
-    assert.deepEqual((await redis.client.hkeys(key)).sort(), ['a', 'b', 'c']);
-    assert.deepEqual((await redis.client.hvals(key)).sort(), ['x', 'yy', 'zzz']);
-    assert.equal(await redis.client.hlen(key), 3);
-    assert.equal(await redis.client.hstrlen(key, 'c'), 3);
-    assert.equal(await redis.client.hstrlen(key, 'zz'), 0);
-    assert.deepEqual(await redis.client.hkeys(uniqueKey('missing')), []);
-    assert.equal(await redis.client.hlen(uniqueKey('missing')), 0);
+    assert.deepEqual((await target.client.hkeys(key)).sort(), ['a', 'b', 'c']);
+    assert.deepEqual((await target.client.hvals(key)).sort(), ['x', 'yy', 'zzz']);
+    assert.equal(await target.client.hlen(key), 3);
+    assert.equal(await target.client.hstrlen(key, 'c'), 3);
+    assert.equal(await target.client.hstrlen(key, 'zz'), 0);
+    assert.deepEqual(await target.client.hkeys(target.uniqueKey('missing')), []);
+    assert.equal(await target.client.hlen(target.uniqueKey('missing')), 0);
   });
 
   test('hrandfield returns a field, or null for a missing key', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { a: '1', b: '2', c: '3' });
-    assert.ok(['a', 'b', 'c'].includes((await redis.client.hrandfield(key))!));
-    assert.equal(await redis.client.hrandfield(uniqueKey('missing')), null);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { a: '1', b: '2', c: '3' });
+    assert.ok(['a', 'b', 'c'].includes((await target.client.hrandfield(key))!));
+    assert.equal(await target.client.hrandfield(target.uniqueKey('missing')), null);
   });
 
   test('hrandfieldCount returns distinct fields, or repeats with a negative count', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { a: '1', b: '2', c: '3' });
-    assert.deepEqual((await redis.client.hrandfieldCount(key, 10)).sort(), ['a', 'b', 'c']);
-    const two = await redis.client.hrandfieldCount(key, 2);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { a: '1', b: '2', c: '3' });
+    assert.deepEqual((await target.client.hrandfieldCount(key, 10)).sort(), ['a', 'b', 'c']);
+    const two = await target.client.hrandfieldCount(key, 2);
     assert.equal(new Set(two).size, 2);
-    const repeated = await redis.client.hrandfieldCount(key, -7);
+    const repeated = await target.client.hrandfieldCount(key, -7);
     assert.equal(repeated.length, 7);
     for (const field of repeated) assert.ok(['a', 'b', 'c'].includes(field));
-    assert.deepEqual(await redis.client.hrandfieldCount(uniqueKey('missing'), 3), []);
-    await assert.rejects(redis.client.hrandfieldCount(key, 1.5), argumentError(/^HRANDFIELD: count/));
+    assert.deepEqual(await target.client.hrandfieldCount(target.uniqueKey('missing'), 3), []);
+    await assert.rejects(target.client.hrandfieldCount(key, 1.5), argumentError(/^HRANDFIELD: count/));
   });
 
   test('hrandfieldWithValues returns [field, value] pairs in both protocols', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { a: '1', b: '2', c: '3' });
-    const pairs = await redis.client.hrandfieldWithValues(key, 10);
+    const key = target.uniqueKey();
+    await target.client.hset(key, { a: '1', b: '2', c: '3' });
+    const pairs = await target.client.hrandfieldWithValues(key, 10);
     assert.deepEqual(
       pairs.sort(([x], [y]) => x.localeCompare(y)),
       [
@@ -139,23 +145,23 @@ forEachProtocol((redis) => {
         ['c', '3'],
       ],
     );
-    const repeated = await redis.client.hrandfieldWithValues(key, -4);
+    const repeated = await target.client.hrandfieldWithValues(key, -4);
     assert.equal(repeated.length, 4);
     for (const [field, value] of repeated) assert.equal(value, { a: '1', b: '2', c: '3' }[field]);
-    assert.deepEqual(await redis.client.hrandfieldWithValues(uniqueKey('missing'), 3), []);
+    assert.deepEqual(await target.client.hrandfieldWithValues(target.uniqueKey('missing'), 3), []);
   });
 
   test('hscan pages through [field, value] pairs with a string cursor', async () => {
-    const key = uniqueKey();
+    const key = target.uniqueKey();
     const expected: Array<[string, string]> = [];
     // More fields than hash-max-listpack-entries (512): a listpack is scanned in one page.
     for (let i = 0; i < 1000; i++) expected.push([`field:${i}`, `value:${i}`]);
-    await redis.client.hset(key, expected);
+    await target.client.hset(key, expected);
     const seen = new Map<string, string>();
     let cursor = '0';
     let pages = 0;
     do {
-      const page = await redis.client.hscan(key, cursor, { count: 50 });
+      const page = await target.client.hscan(key, cursor, { count: 50 });
       assert.deepEqual(Object.keys(page), ['cursor', 'entries']);
       assert.equal(typeof page.cursor, 'string');
       for (const entry of page.entries) {
@@ -170,9 +176,9 @@ forEachProtocol((redis) => {
   });
 
   test('hscan filters fields with match', async () => {
-    const key = uniqueKey();
-    await redis.client.hset(key, { apple: '1', avocado: '2', banana: '3' });
-    const page = await redis.client.hscan(key, 0, { match: 'a*' });
+    const key = target.uniqueKey();
+    await target.client.hset(key, { apple: '1', avocado: '2', banana: '3' });
+    const page = await target.client.hscan(key, 0, { match: 'a*' });
     assert.equal(page.cursor, '0');
     assert.deepEqual(
       page.entries.sort(([x], [y]) => x.localeCompare(y)),
@@ -181,6 +187,6 @@ forEachProtocol((redis) => {
         ['avocado', '2'],
       ],
     );
-    assert.deepEqual(await redis.client.hscan(uniqueKey('missing'), 0), { cursor: '0', entries: [] });
+    assert.deepEqual(await target.client.hscan(target.uniqueKey('missing'), 0), { cursor: '0', entries: [] });
   });
 });

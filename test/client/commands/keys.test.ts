@@ -1,117 +1,140 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReplyError } from '../../../src/errors.js';
-import { forEachProtocol, uniqueKey } from '../../helpers.js';
+import { slotOf } from '../../../src/index.js';
+import { keyOwnedBy } from '../../cluster/cluster-helpers.js';
+import { forEachTarget, type Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-/** Keys sharing a hash tag, so multi-key commands stay valid on a cluster too. */
-function taggedKeys(count: number): string[] {
-  const tag = uniqueKey('tag');
-  return Array.from({ length: count }, (_, i) => `{${tag}}:${i}`);
+/** A ReplyError with `code` whose message matches `message`, for `assert.rejects`. */
+function replyError(code: string, message: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof ReplyError, `expected a ReplyError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    assert.match(error.message, message);
+    return true;
+  };
 }
 
-forEachProtocol((redis) => {
+/**
+ * The keys among `keys` that a keyless command (SCAN, RANDOMKEY) can see: all of them on a
+ * server; on a cluster only those of the primary serving slot 0, which answers keyless commands.
+ */
+async function seenByKeyless(target: Target, keys: string[]): Promise<string[]> {
+  if (target.kind === 'standalone') return keys;
+  const owner = target.cluster.cluster.primaries[0].port;
+  const ranges = (await target.cluster.slotRanges()).get(owner) ?? [];
+  return keys.filter((key) => ranges.some(([start, end]) => slotOf(key) >= start && slotOf(key) <= end));
+}
+
+/** A fresh `{hash tag}` whose keys a keyless command sees on either kind of target. */
+async function keylessTag(target: Target, prefix: string): Promise<string> {
+  if (target.kind === 'standalone') return `{${target.uniqueKey(prefix)}}`;
+  return `{${await keyOwnedBy(target.cluster, target.cluster.cluster.primaries[0], prefix)}}`;
+}
+
+forEachTarget((target) => {
   test('exists counts existing keys, a key named twice twice', async () => {
-    const [a, b, missing] = taggedKeys(3);
-    await redis.client.set(a, '1');
-    await redis.client.set(b, '2');
-    assert.equal(await redis.client.exists(a, b, missing), 2);
-    assert.equal(await redis.client.exists(a, a), 2);
-    assert.equal(await redis.client.exists(missing), 0);
+    const [a, b, missing] = target.sameSlot(3);
+    await target.client.set(a, '1');
+    await target.client.set(b, '2');
+    assert.equal(await target.client.exists(a, b, missing), 2);
+    assert.equal(await target.client.exists(a, a), 2);
+    assert.equal(await target.client.exists(missing), 0);
   });
 
   test('del and unlink return how many keys they removed', async () => {
-    const [a, b, c, missing] = taggedKeys(4);
-    await redis.client.mset({ [a]: '1', [b]: '2', [c]: '3' });
-    assert.equal(await redis.client.del(a, missing), 1);
-    assert.equal(await redis.client.unlink(b, c, missing), 2);
-    assert.equal(await redis.client.exists(a, b, c), 0);
+    const [a, b, c, missing] = target.sameSlot(4);
+    await target.client.mset({ [a]: '1', [b]: '2', [c]: '3' });
+    assert.equal(await target.client.del(a, missing), 1);
+    assert.equal(await target.client.unlink(b, c, missing), 2);
+    assert.equal(await target.client.exists(a, b, c), 0);
   });
 
   test('expire sets a timeout that ttl and pttl report, as numbers', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'v');
-    assert.equal(await redis.client.ttl(key), -1);
-    assert.equal(await redis.client.expire(key, 100), true);
-    const ttl = await redis.client.ttl(key);
+    const key = target.uniqueKey();
+    await target.client.set(key, 'v');
+    assert.equal(await target.client.ttl(key), -1);
+    assert.equal(await target.client.expire(key, 100), true);
+    const ttl = await target.client.ttl(key);
     assert.ok(ttl === 100 || ttl === 99, `ttl ${ttl}`);
-    const pttl = await redis.client.pttl(key);
+    const pttl = await target.client.pttl(key);
     assert.ok(pttl > 98_000 && pttl <= 100_000, `pttl ${pttl}`);
-    assert.equal(await redis.client.ttl(uniqueKey('missing')), -2);
-    assert.equal(await redis.client.pttl(uniqueKey('missing')), -2);
-    assert.equal(await redis.client.expire(uniqueKey('missing'), 10), false);
+    assert.equal(await target.client.ttl(target.uniqueKey('missing')), -2);
+    assert.equal(await target.client.pttl(target.uniqueKey('missing')), -2);
+    assert.equal(await target.client.expire(target.uniqueKey('missing'), 10), false);
   });
 
   test('expire conditions NX, XX, GT and LT resolve false when not met', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'v');
-    assert.equal(await redis.client.expire(key, 100, 'XX'), false);
-    assert.equal(await redis.client.expire(key, 100, 'NX'), true);
-    assert.equal(await redis.client.expire(key, 200, 'NX'), false);
-    assert.equal(await redis.client.expire(key, 50, 'GT'), false);
-    assert.equal(await redis.client.expire(key, 300, 'GT'), true);
-    assert.equal(await redis.client.pexpire(key, 400_000, 'LT'), false);
-    assert.equal(await redis.client.pexpire(key, 5_000, 'LT'), true);
-    const pttl = await redis.client.pttl(key);
+    const key = target.uniqueKey();
+    await target.client.set(key, 'v');
+    assert.equal(await target.client.expire(key, 100, 'XX'), false);
+    assert.equal(await target.client.expire(key, 100, 'NX'), true);
+    assert.equal(await target.client.expire(key, 200, 'NX'), false);
+    assert.equal(await target.client.expire(key, 50, 'GT'), false);
+    assert.equal(await target.client.expire(key, 300, 'GT'), true);
+    assert.equal(await target.client.pexpire(key, 400_000, 'LT'), false);
+    assert.equal(await target.client.pexpire(key, 5_000, 'LT'), true);
+    const pttl = await target.client.pttl(key);
     assert.ok(pttl > 3_000 && pttl <= 5_000, `pttl ${pttl}`);
   });
 
   test('expire refuses an unknown condition before sending', async () => {
     await assert.rejects(
-      redis.client.expire(uniqueKey(), 10, 'YES' as never),
+      target.client.expire(target.uniqueKey(), 10, 'YES' as never),
       argumentError(/^EXPIRE: condition/),
     );
     await assert.rejects(
-      redis.client.pexpireat(uniqueKey(), 10, 'nx' as never),
+      target.client.pexpireat(target.uniqueKey(), 10, 'nx' as never),
       argumentError(/^PEXPIREAT:/),
     );
   });
 
   test('expireat and pexpireat set the times expiretime and pexpiretime report', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'v');
+    const key = target.uniqueKey();
+    await target.client.set(key, 'v');
     const at = Math.floor(Date.now() / 1000) + 1000;
-    assert.equal(await redis.client.expireat(key, at), true);
-    assert.equal(await redis.client.expiretime(key), at);
-    assert.equal(await redis.client.pexpireat(key, at * 1000 + 123), true);
-    assert.equal(await redis.client.pexpiretime(key), at * 1000 + 123);
-    assert.equal(await redis.client.expireat(key, at + 10, 'LT'), false);
-    assert.equal(await redis.client.expiretime(uniqueKey('missing')), -2);
-    assert.equal(await redis.client.pexpiretime(uniqueKey('missing')), -2);
+    assert.equal(await target.client.expireat(key, at), true);
+    assert.equal(await target.client.expiretime(key), at);
+    assert.equal(await target.client.pexpireat(key, at * 1000 + 123), true);
+    assert.equal(await target.client.pexpiretime(key), at * 1000 + 123);
+    assert.equal(await target.client.expireat(key, at + 10, 'LT'), false);
+    assert.equal(await target.client.expiretime(target.uniqueKey('missing')), -2);
+    assert.equal(await target.client.pexpiretime(target.uniqueKey('missing')), -2);
   });
 
   test('persist removes a timeout once', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'v', { ex: 100 });
-    assert.equal(await redis.client.persist(key), true);
-    assert.equal(await redis.client.persist(key), false);
-    assert.equal(await redis.client.ttl(key), -1);
-    assert.equal(await redis.client.expiretime(key), -1);
+    const key = target.uniqueKey();
+    await target.client.set(key, 'v', { ex: 100 });
+    assert.equal(await target.client.persist(key), true);
+    assert.equal(await target.client.persist(key), false);
+    assert.equal(await target.client.ttl(key), -1);
+    assert.equal(await target.client.expiretime(key), -1);
   });
 
   test('type names the type of each kind of value', async () => {
-    const [str, list, hash, set, zset, missing] = taggedKeys(6);
-    await redis.client.set(str, 'v');
-    await redis.client.rpush(list, 'a');
-    await redis.client.hset(hash, { f: 'v' });
-    await redis.client.sadd(set, 'm');
-    await redis.client.zadd(zset, { m: 1 });
+    const [str, list, hash, set, zset, missing] = target.sameSlot(6);
+    await target.client.set(str, 'v');
+    await target.client.rpush(list, 'a');
+    await target.client.hset(hash, { f: 'v' });
+    await target.client.sadd(set, 'm');
+    await target.client.zadd(zset, { m: 1 });
     const types = [];
-    for (const key of [str, list, hash, set, zset, missing]) types.push(await redis.client.type(key));
+    for (const key of [str, list, hash, set, zset, missing]) types.push(await target.client.type(key));
     assert.deepEqual(types, ['string', 'list', 'hash', 'set', 'zset', 'none']);
   });
 
   test('rename moves a key; renamenx refuses to overwrite', async () => {
-    const [a, b, c] = taggedKeys(3);
-    await redis.client.set(a, '1');
-    await redis.client.set(c, '3');
-    assert.equal(await redis.client.rename(a, b), 'OK');
-    assert.equal(await redis.client.get(b), '1');
-    assert.equal(await redis.client.renamenx(b, c), false);
-    assert.equal(await redis.client.renamenx(b, a), true);
-    assert.equal(await redis.client.get(a), '1');
-    await assert.rejects(redis.client.rename(uniqueKey('missing'), b), (error: unknown) => {
+    const [a, b, c, missing] = target.sameSlot(4);
+    await target.client.set(a, '1');
+    await target.client.set(c, '3');
+    assert.equal(await target.client.rename(a, b), 'OK');
+    assert.equal(await target.client.get(b), '1');
+    assert.equal(await target.client.renamenx(b, c), false);
+    assert.equal(await target.client.renamenx(b, a), true);
+    assert.equal(await target.client.get(a), '1');
+    await assert.rejects(target.client.rename(missing, b), (error: unknown) => {
       assert.ok(error instanceof ReplyError);
       assert.equal(error.code, 'ERR');
       return true;
@@ -119,56 +142,80 @@ forEachProtocol((redis) => {
   });
 
   test('touch counts the keys that exist', async () => {
-    const [a, b, missing] = taggedKeys(3);
-    await redis.client.mset({ [a]: '1', [b]: '2' });
-    assert.equal(await redis.client.touch(a, b, missing), 2);
+    const [a, b, missing] = target.sameSlot(3);
+    await target.client.mset({ [a]: '1', [b]: '2' });
+    assert.equal(await target.client.touch(a, b, missing), 2);
   });
 
-  test('copy copies unless the destination exists, or with replace, or into another db', async () => {
-    const [source, destination] = taggedKeys(2);
-    await redis.client.set(source, 'one');
-    assert.equal(await redis.client.copy(source, destination), true);
-    await redis.client.set(source, 'two');
-    assert.equal(await redis.client.copy(source, destination), false);
-    assert.equal(await redis.client.get(destination), 'one');
-    assert.equal(await redis.client.copy(source, destination, { replace: true }), true);
-    assert.equal(await redis.client.get(destination), 'two');
-    assert.equal(await redis.client.copy(source, destination, { db: 1 }), true);
-    const other = await redis.newClient({ db: 1 });
-    assert.equal(await other.get(destination), 'two');
+  test('copy copies unless the destination exists, or with replace', async () => {
+    const [source, destination] = target.sameSlot(2);
+    await target.client.set(source, 'one');
+    assert.equal(await target.client.copy(source, destination), true);
+    await target.client.set(source, 'two');
+    assert.equal(await target.client.copy(source, destination), false);
+    assert.equal(await target.client.get(destination), 'one');
+    assert.equal(await target.client.copy(source, destination, { replace: true }), true);
+    assert.equal(await target.client.get(destination), 'two');
+  });
+
+  test('copy into another db: copied on a server; a cluster, which has only db 0, refuses it', async () => {
+    const [source, destination] = target.sameSlot(2);
+    await target.client.set(source, 'value');
+    if (target.kind === 'cluster') {
+      await assert.rejects(
+        target.client.copy(source, destination, { db: 1 }),
+        replyError('ERR', /not allowed in cluster mode/),
+      );
+      assert.equal(await target.client.exists(destination), 0);
+      return;
+    }
+    assert.equal(await target.client.copy(source, destination, { db: 1 }), true);
+    const other = await target.newClient({ db: 1 });
+    assert.equal(await other.get(destination), 'value');
+    assert.equal(await target.client.exists(destination), 0);
   });
 
   test('copy refuses a db that is not a non-negative integer', async () => {
-    await assert.rejects(redis.client.copy('a', 'b', { db: -1 }), argumentError(/^COPY: db/));
-    await assert.rejects(redis.client.copy('a', 'b', { db: 1.5 }), argumentError(/^COPY: db/));
+    await assert.rejects(target.client.copy('a', 'b', { db: -1 }), argumentError(/^COPY: db/));
+    await assert.rejects(target.client.copy('a', 'b', { db: 1.5 }), argumentError(/^COPY: db/));
   });
 
   test('randomkey returns a key, or null in an empty database', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'v');
-    assert.equal(typeof (await redis.client.randomkey()), 'string');
-    const empty = await redis.newClient({ db: 9 });
+    if (target.kind === 'cluster') {
+      // Keyless, so answered by the primary serving slot 0: one of its keys (every db 0 is shared).
+      const { primaries } = target.cluster.cluster;
+      await target.client.set(await keyOwnedBy(target.cluster, primaries[0], 'random'), 'v');
+      const key = await target.client.randomkey();
+      assert.equal(typeof key, 'string');
+      assert.equal((await target.cluster.ownerOf(slotOf(key!))).port, primaries[0].port);
+      return;
+    }
+    await target.client.set(target.uniqueKey(), 'v');
+    assert.equal(typeof (await target.client.randomkey()), 'string');
+    const empty = await target.newClient({ db: 9 });
     assert.equal(await empty.randomkey(), null);
   });
 
-  test('keys lists the keys matching a pattern', async () => {
-    const prefix = uniqueKey('keys');
-    await redis.client.mset({ [`${prefix}:a`]: '1', [`${prefix}:b`]: '2', [`${prefix}x`]: '3' });
-    const found = await redis.client.keys(`${prefix}:*`);
-    assert.deepEqual(found.sort(), [`${prefix}:a`, `${prefix}:b`]);
-    assert.deepEqual(await redis.client.keys(`${prefix}:nothing*`), []);
+  test('keys lists the keys matching a pattern, from every primary of a cluster', async () => {
+    // On a cluster these keys are on every primary.
+    const keys = await target.spread(6, 'keys');
+    const prefix = keys[0].slice(0, keys[0].lastIndexOf(':'));
+    await Promise.all([...keys, `${prefix}x`].map((key) => target.client.set(key, 'v')));
+    const found = await target.client.keys(`${prefix}:*`);
+    assert.deepEqual(found.sort(), keys.sort());
+    assert.deepEqual(await target.client.keys(`${prefix}:nothing*`), []);
   });
 
-  test('scan pages through matching keys with a string cursor until it is "0"', async () => {
-    const prefix = uniqueKey('scan');
-    const expected: string[] = [];
-    for (let i = 0; i < 40; i++) expected.push(`${prefix}:${i}`);
-    await redis.client.mset(expected.map((key): [string, string] => [key, 'v']));
+  test('scan pages through matching keys with a string cursor until it is "0"; one primary on a cluster', async () => {
+    const written = await target.spread(40, 'scan');
+    const prefix = written[0].slice(0, written[0].lastIndexOf(':'));
+    await Promise.all(written.map((key) => target.client.set(key, 'v')));
+    const expected = await seenByKeyless(target, written);
     const seen = new Set<string>();
     let cursor = '0';
     let pages = 0;
     do {
-      const page = await redis.client.scan(cursor, { match: `${prefix}:*`, count: 10 });
+      const page = await target.client.scan(cursor, { match: `${prefix}:*`, count: 10 });
       assert.deepEqual(Object.keys(page), ['cursor', 'keys']);
       assert.equal(typeof page.cursor, 'string');
       assert.ok(Array.isArray(page.keys));
@@ -181,13 +228,13 @@ forEachProtocol((redis) => {
   });
 
   test('scan filters by type', async () => {
-    const prefix = uniqueKey('scantype');
-    await redis.client.set(`${prefix}:string`, 'v');
-    await redis.client.hset(`${prefix}:hash`, { f: 'v' });
+    const prefix = await keylessTag(target, 'scantype');
+    await target.client.set(`${prefix}:string`, 'v');
+    await target.client.hset(`${prefix}:hash`, { f: 'v' });
     const seen: string[] = [];
     let cursor = '0';
     do {
-      const page = await redis.client.scan(cursor, { match: `${prefix}:*`, count: 1000, type: 'hash' });
+      const page = await target.client.scan(cursor, { match: `${prefix}:*`, count: 1000, type: 'hash' });
       seen.push(...page.keys);
       cursor = page.cursor;
     } while (cursor !== '0');
@@ -195,98 +242,100 @@ forEachProtocol((redis) => {
   });
 
   test('scan cursors stay strings on a buffers view', async () => {
-    const page = await redis.client.withOptions({ buffers: true }).scan(0, { count: 1000 });
+    const page = await target.client.withOptions({ buffers: true }).scan(0, { count: 1000 });
     assert.equal(typeof page.cursor, 'string');
     for (const key of page.keys) assert.ok(Buffer.isBuffer(key));
   });
 
   test('scan refuses a count that is not a positive integer', async () => {
-    await assert.rejects(redis.client.scan(0, { count: 0 }), argumentError(/^SCAN: count/));
-    await assert.rejects(redis.client.scan(0, { count: 2.5 }), argumentError(/^SCAN: count/));
+    await assert.rejects(target.client.scan(0, { count: 0 }), argumentError(/^SCAN: count/));
+    await assert.rejects(target.client.scan(0, { count: 2.5 }), argumentError(/^SCAN: count/));
   });
 
   test('dump returns a Buffer that restore turns back into the value', async () => {
-    const [source, copy] = taggedKeys(2);
-    await redis.client.rpush(source, 'a', 'b', 'c');
-    const payload = await redis.client.dump(source);
+    const [source, copy] = target.sameSlot(2);
+    await target.client.rpush(source, 'a', 'b', 'c');
+    const payload = await target.client.dump(source);
     assert.ok(Buffer.isBuffer(payload));
-    assert.equal(await redis.client.restore(copy, 0, payload!), 'OK');
-    assert.deepEqual(await redis.client.lrange(copy, 0, -1), ['a', 'b', 'c']);
-    assert.equal(await redis.client.ttl(copy), -1);
-    assert.equal(await redis.client.dump(uniqueKey('missing')), null);
+    assert.equal(await target.client.restore(copy, 0, payload!), 'OK');
+    assert.deepEqual(await target.client.lrange(copy, 0, -1), ['a', 'b', 'c']);
+    assert.equal(await target.client.ttl(copy), -1);
+    assert.equal(await target.client.dump(target.uniqueKey('missing')), null);
   });
 
   test('restore refuses an existing key unless replace; applies ttl, absttl and idletime', async () => {
-    const [source, target] = taggedKeys(2);
-    await redis.client.set(source, 'value');
-    await redis.client.set(target, 'old');
-    const payload = (await redis.client.dump(source))!;
-    await assert.rejects(redis.client.restore(target, 0, payload), (error: unknown) => {
+    const [source, restored] = target.sameSlot(2);
+    await target.client.set(source, 'value');
+    await target.client.set(restored, 'old');
+    const payload = (await target.client.dump(source))!;
+    await assert.rejects(target.client.restore(restored, 0, payload), (error: unknown) => {
       assert.ok(error instanceof ReplyError);
       assert.equal(error.code, 'BUSYKEY');
       return true;
     });
     assert.equal(
-      await redis.client.restore(target, 50_000, payload, { replace: true, idletime: 1000 }),
+      await target.client.restore(restored, 50_000, payload, { replace: true, idletime: 1000 }),
       'OK',
     );
     // Before any read: reading the key resets its idle time.
-    assert.ok((await redis.client.objectIdletime(target))! >= 1000);
-    assert.equal(await redis.client.get(target), 'value');
-    const pttl = await redis.client.pttl(target);
+    assert.ok((await target.client.objectIdletime(restored))! >= 1000);
+    assert.equal(await target.client.get(restored), 'value');
+    const pttl = await target.client.pttl(restored);
     assert.ok(pttl > 45_000 && pttl <= 50_000, `pttl ${pttl}`);
     const at = Date.now() + 100_000;
-    assert.equal(await redis.client.restore(target, at, payload, { replace: true, absttl: true }), 'OK');
-    assert.equal(await redis.client.pexpiretime(target), at);
+    assert.equal(await target.client.restore(restored, at, payload, { replace: true, absttl: true }), 'OK');
+    assert.equal(await target.client.pexpiretime(restored), at);
   });
 
   test('restore refuses idletime together with freq, and out-of-range values', async () => {
     const payload = Buffer.from('x');
     await assert.rejects(
-      redis.client.restore('k', 0, payload, { idletime: 1, freq: 1 }),
+      target.client.restore('k', 0, payload, { idletime: 1, freq: 1 }),
       argumentError(/^RESTORE: idletime and freq/),
     );
     await assert.rejects(
-      redis.client.restore('k', 0, payload, { freq: 256 }),
+      target.client.restore('k', 0, payload, { freq: 256 }),
       argumentError(/^RESTORE: freq/),
     );
     await assert.rejects(
-      redis.client.restore('k', 0, payload, { idletime: -1 }),
+      target.client.restore('k', 0, payload, { idletime: -1 }),
       argumentError(/^RESTORE: idletime/),
     );
   });
 
   test('object subcommands describe a key, or return null for a missing one', async () => {
-    const [text, number, missing] = taggedKeys(3);
-    await redis.client.set(text, 'abc');
-    await redis.client.set(number, '12345');
-    assert.equal(await redis.client.objectEncoding(text), 'embstr');
-    assert.equal(await redis.client.objectEncoding(number), 'int');
-    assert.equal(typeof (await redis.client.objectRefcount(text)), 'number');
-    assert.equal(typeof (await redis.client.objectIdletime(text)), 'number');
-    assert.equal(await redis.client.objectEncoding(missing), null);
-    assert.equal(await redis.client.objectRefcount(missing), null);
-    assert.equal(await redis.client.objectIdletime(missing), null);
-    await assert.rejects(redis.client.objectFreq(text), ReplyError);
+    const [text, number, missing] = target.sameSlot(3);
+    await target.client.set(text, 'abc');
+    await target.client.set(number, '12345');
+    assert.equal(await target.client.objectEncoding(text), 'embstr');
+    assert.equal(await target.client.objectEncoding(number), 'int');
+    assert.equal(typeof (await target.client.objectRefcount(text)), 'number');
+    assert.equal(typeof (await target.client.objectIdletime(text)), 'number');
+    assert.equal(await target.client.objectEncoding(missing), null);
+    assert.equal(await target.client.objectRefcount(missing), null);
+    assert.equal(await target.client.objectIdletime(missing), null);
+    await assert.rejects(target.client.objectFreq(text), ReplyError);
   });
 
   test('watch and unwatch reply OK', async () => {
-    const [a, b] = taggedKeys(2);
-    const own = await redis.newClient();
+    const [a, b] = target.sameSlot(2);
+    const own = await target.newClient();
     assert.equal(await own.watch(a, b), 'OK');
     assert.equal(await own.unwatch(), 'OK');
   });
-});
 
-forEachProtocol(
-  (redis) => {
-    test('objectFreq reports the access frequency under an LFU policy', async () => {
-      const key = uniqueKey();
-      await redis.client.set(key, 'v');
-      const freq = await redis.client.objectFreq(key);
+  test('objectFreq reports the access frequency under an LFU policy', async () => {
+    // The policy is per node: set on every node that holds data, and put back after.
+    const nodes = await target.eachNode();
+    await Promise.all(nodes.map((node) => node.configSet({ 'maxmemory-policy': 'allkeys-lfu' })));
+    try {
+      const key = target.uniqueKey();
+      await target.client.set(key, 'v');
+      const freq = await target.client.objectFreq(key);
       assert.equal(typeof freq, 'number');
-      assert.equal(await redis.client.objectFreq(uniqueKey('missing')), null);
-    });
-  },
-  { config: { 'maxmemory-policy': 'allkeys-lfu' } },
-);
+      assert.equal(await target.client.objectFreq(target.uniqueKey('missing')), null);
+    } finally {
+      await Promise.all(nodes.map((node) => node.configSet({ 'maxmemory-policy': 'noeviction' })));
+    }
+  });
+});

@@ -1,34 +1,56 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachProtocol, uniqueKey } from '../../helpers.js';
+import { ReplyError } from '../../../src/index.js';
+import { keyOwnedBy } from '../../cluster/cluster-helpers.js';
+import { forEachTarget } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachProtocol((redis) => {
+forEachTarget((target) => {
   test('ping answers PONG, or echoes its message', async () => {
-    assert.equal(await redis.client.ping(), 'PONG');
-    assert.equal(await redis.client.ping('hello'), 'hello');
+    assert.equal(await target.client.ping(), 'PONG');
+    assert.equal(await target.client.ping('hello'), 'hello');
   });
 
   test('echo returns its message', async () => {
-    assert.equal(await redis.client.echo('héllo wörld'), 'héllo wörld');
+    assert.equal(await target.client.echo('héllo wörld'), 'héllo wörld');
   });
 
   test('info returns the raw text of the default or named sections', async () => {
-    const all = await redis.client.info();
+    const all = await target.client.info();
     assert.equal(typeof all, 'string');
     assert.match(all, /^# Server\r\n/);
     assert.match(all, /\r\nredis_version:/);
-    const server = await redis.client.info('server');
+    const server = await target.client.info('server');
     assert.match(server, /# Server/);
     assert.doesNotMatch(server, /# Clients/);
-    const two = await redis.client.info('server', 'clients');
+    const two = await target.client.info('server', 'clients');
     assert.match(two, /# Server/);
     assert.match(two, /# Clients/);
   });
 
   test('dbsize counts keys; flushdb empties the database', async () => {
-    const other = await redis.newClient({ db: 3 });
+    if (target.kind === 'cluster') {
+      // Both go to every primary: FLUSHDB empties each, DBSIZE adds their counts up.
+      const nodes = await target.eachNode();
+      assert.equal(await target.client.flushdb(), 'OK');
+      const { primaries } = target.cluster.cluster;
+      for (const node of [...primaries, primaries[1], primaries[2], primaries[2]]) {
+        await target.client.set(await keyOwnedBy(target.cluster, node, 'dbsize'), 'v');
+      }
+      assert.deepEqual(await Promise.all(nodes.map((node) => node.dbsize())), [1, 2, 3]);
+      assert.equal(await target.client.dbsize(), 6);
+      assert.equal(await target.client.flushdb('ASYNC'), 'OK');
+      await target.client.set(target.uniqueKey(), 'v');
+      assert.equal(await target.client.flushdb('SYNC'), 'OK');
+      assert.deepEqual(
+        await Promise.all(nodes.map((node) => node.dbsize())),
+        nodes.map(() => 0),
+      );
+      assert.equal(await target.client.dbsize(), 0);
+      return;
+    }
+    const other = await target.newClient({ db: 3 });
     await other.mset({ a: '1', b: '2', c: '3' });
     assert.equal(await other.dbsize(), 3);
     assert.equal(await other.flushdb(), 'OK');
@@ -41,12 +63,12 @@ forEachProtocol((redis) => {
   });
 
   test('flushdb and flushall refuse an unknown mode', async () => {
-    await assert.rejects(redis.client.flushdb('LATER' as never), argumentError(/^FLUSHDB: mode/));
-    await assert.rejects(redis.client.flushall('async' as never), argumentError(/^FLUSHALL: mode/));
+    await assert.rejects(target.client.flushdb('LATER' as never), argumentError(/^FLUSHDB: mode/));
+    await assert.rejects(target.client.flushall('async' as never), argumentError(/^FLUSHALL: mode/));
   });
 
   test('time returns { seconds, microseconds } as numbers', async () => {
-    const time = await redis.client.time();
+    const time = await target.client.time();
     assert.deepEqual(Object.keys(time), ['seconds', 'microseconds']);
     assert.ok(Number.isInteger(time.seconds) && Number.isInteger(time.microseconds));
     assert.ok(Math.abs(time.seconds - Date.now() / 1000) < 5);
@@ -54,40 +76,40 @@ forEachProtocol((redis) => {
   });
 
   test('configGet returns a plain object of matching parameters', async () => {
-    const policy = await redis.client.configGet('maxmemory-policy');
+    const policy = await target.client.configGet('maxmemory-policy');
     assert.equal(Object.getPrototypeOf(policy), null);
     assert.deepEqual({ ...policy }, { 'maxmemory-policy': 'noeviction' });
-    const several = await redis.client.configGet('maxmemory-policy', 'hz');
+    const several = await target.client.configGet('maxmemory-policy', 'hz');
     assert.deepEqual({ ...several }, { 'maxmemory-policy': 'noeviction', hz: '10' });
-    const globbed = await redis.client.configGet('maxmemory-*');
+    const globbed = await target.client.configGet('maxmemory-*');
     assert.ok(Object.keys(globbed).length > 1);
     for (const [name, value] of Object.entries(globbed)) {
       assert.match(name, /^maxmemory-/);
       assert.equal(typeof value, 'string');
     }
-    assert.deepEqual({ ...(await redis.client.configGet('no-such-parameter')) }, {});
+    assert.deepEqual({ ...(await target.client.configGet('no-such-parameter')) }, {});
   });
 
   test('configSet sets parameters from an object or pairs', async () => {
     assert.equal(
-      await redis.client.configSet({ 'slowlog-max-len': 64, 'slowlog-log-slower-than': '5000' }),
+      await target.client.configSet({ 'slowlog-max-len': 64, 'slowlog-log-slower-than': '5000' }),
       'OK',
     );
     assert.deepEqual(
-      { ...(await redis.client.configGet('slowlog-max-len', 'slowlog-log-slower-than')) },
+      { ...(await target.client.configGet('slowlog-max-len', 'slowlog-log-slower-than')) },
       { 'slowlog-max-len': '64', 'slowlog-log-slower-than': '5000' },
     );
-    assert.equal(await redis.client.configSet([['slowlog-max-len', '128']]), 'OK');
-    assert.deepEqual({ ...(await redis.client.configGet('slowlog-max-len')) }, { 'slowlog-max-len': '128' });
-    await assert.rejects(redis.client.configSet({}), argumentError(/^CONFIG SET: needs at least one/));
+    assert.equal(await target.client.configSet([['slowlog-max-len', '128']]), 'OK');
+    assert.deepEqual({ ...(await target.client.configGet('slowlog-max-len')) }, { 'slowlog-max-len': '128' });
+    await assert.rejects(target.client.configSet({}), argumentError(/^CONFIG SET: needs at least one/));
   });
 
   test('configResetstat replies OK', async () => {
-    assert.equal(await redis.client.configResetstat(), 'OK');
+    assert.equal(await target.client.configResetstat(), 'OK');
   });
 
   test('clientId, clientSetname and clientGetname describe this connection', async () => {
-    const own = await redis.newClient();
+    const own = await target.newClient();
     const id = await own.clientId();
     assert.ok(Number.isInteger(id) && id > 0);
     assert.equal(await own.clientGetname(), null);
@@ -101,15 +123,24 @@ forEachProtocol((redis) => {
   });
 
   test('commandCount and lastsave return numbers', async () => {
-    assert.ok((await redis.client.commandCount()) > 200);
-    const lastsave = await redis.client.lastsave();
+    assert.ok((await target.client.commandCount()) > 200);
+    const lastsave = await target.client.lastsave();
     assert.ok(Number.isInteger(lastsave) && Math.abs(lastsave - Date.now() / 1000) < 3600);
   });
 
-  test('swapdb swaps two databases', async () => {
-    const key = uniqueKey();
-    const five = await redis.newClient({ db: 5 });
-    const six = await redis.newClient({ db: 6 });
+  test('swapdb swaps two databases; a cluster, which has only db 0, refuses it', async () => {
+    if (target.kind === 'cluster') {
+      await assert.rejects(target.client.swapdb(0, 1), (error: unknown) => {
+        assert.ok(error instanceof ReplyError, String(error));
+        assert.equal(error.code, 'ERR');
+        assert.match(error.message, /not allowed in cluster mode/);
+        return true;
+      });
+      return;
+    }
+    const key = target.uniqueKey();
+    const five = await target.newClient({ db: 5 });
+    const six = await target.newClient({ db: 6 });
     await five.set(key, 'from five');
     assert.equal(await five.swapdb(5, 6), 'OK');
     assert.equal(await five.get(key), null);
@@ -119,27 +150,27 @@ forEachProtocol((redis) => {
   });
 
   test('wait returns the number of replicas that acknowledged (none here)', async () => {
-    await redis.client.set(uniqueKey(), 'v');
-    assert.equal(await redis.client.wait(0, 10), 0);
-    await assert.rejects(redis.client.wait(1, -1), argumentError(/^WAIT: timeout/));
+    await target.client.set(target.uniqueKey(), 'v');
+    assert.equal(await target.client.wait(0, 10), 0);
+    await assert.rejects(target.client.wait(1, -1), argumentError(/^WAIT: timeout/));
   });
 
   test('role returns the raw reply', async () => {
-    const role = await redis.client.role();
+    const role = await target.client.role();
     assert.equal(role[0], 'master');
     assert.equal(typeof role[1], 'number');
     assert.deepEqual(role[2], []);
   });
 
   test('memoryUsage returns bytes, or null for a missing key', async () => {
-    const key = uniqueKey();
-    await redis.client.set(key, 'x'.repeat(1000));
-    const bytes = await redis.client.memoryUsage(key);
+    const key = target.uniqueKey();
+    await target.client.set(key, 'x'.repeat(1000));
+    const bytes = await target.client.memoryUsage(key);
     assert.ok(bytes !== null && bytes > 1000, `bytes ${bytes}`);
-    assert.equal(typeof (await redis.client.memoryUsage(key, { samples: 0 })), 'number');
-    assert.equal(await redis.client.memoryUsage(uniqueKey('missing')), null);
+    assert.equal(typeof (await target.client.memoryUsage(key, { samples: 0 })), 'number');
+    assert.equal(await target.client.memoryUsage(target.uniqueKey('missing')), null);
     await assert.rejects(
-      redis.client.memoryUsage(key, { samples: -1 }),
+      target.client.memoryUsage(key, { samples: -1 }),
       argumentError(/^MEMORY USAGE: samples/),
     );
   });

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe } from 'node:test';
+import { Client, type ClientOptions, type Cluster, slotOf } from '../src/index.js';
+import { type RedisConfig, type RedisServer, startRedis } from '../src/testing/index.js';
+import { type ClusterClientOptions, type SharedCluster, useCluster } from './cluster/cluster-helpers.js';
+import { PROTOCOLS, uniqueKey } from './helpers.js';
+
+// Integration bodies are written once and run on {RESP2, RESP3} x {standalone, cluster}
+// (STYLE.md §9). Starting a cluster costs far more than the tests of a suite, so each file starts
+// one standalone server and one 3-primary cluster, and each protocol connects its own client to
+// them: the bodies must tolerate sharing a server with the other protocol's run, which they do
+// by using fresh keys (`uniqueKey`, `sameSlot`).
+
+/** Where a body runs. */
+export type TargetKind = 'standalone' | 'cluster';
+
+/** What a body sees: a client of either kind with the same command surface, and its keys. */
+export interface Target {
+  readonly kind: TargetKind;
+  readonly resp: 2 | 3;
+  /** The client under test: a `Client` on a standalone server, a `Cluster` on the cluster. */
+  readonly client: Client | Cluster;
+  /**
+   * A further connected client of the same kind and protocol, closed after the file; for
+   * blocking commands and connection state (WATCH, CLIENT SETNAME). A cluster has only db 0:
+   * `db` is refused there, so a body asks for it on standalone only.
+   */
+  newClient(options?: ClientOptions): Promise<Client | Cluster>;
+  /** A key unique to this run. */
+  uniqueKey(prefix?: string): string;
+  /** `count` fresh keys with one hash tag, so a multi-key command stays in one cluster slot. */
+  sameSlot(count: number, prefix?: string): string[];
+  /**
+   * `count` fresh keys `<prefix>:...` (one pattern matches them all) that a cluster spreads over
+   * its primaries in turn, so each primary holds some; plain fresh keys on standalone.
+   */
+  spread(count: number, prefix?: string): Promise<string[]>;
+  /**
+   * Each node that holds data, asked directly: the standalone server, or every primary of the
+   * cluster in slot order. For checking what a command did without trusting the client under test.
+   */
+  eachNode(): Promise<Client[]>;
+  /** The shared cluster's handle (owners, slots, commandstats); throws on standalone. */
+  readonly cluster: SharedCluster;
+}
+
+export interface TargetOptions {
+  /** redis.conf directives for the standalone server and every cluster node. */
+  config?: RedisConfig;
+  /** Options of the client under test (and of `newClient`), on both kinds. */
+  clientOptions?: ClusterClientOptions;
+}
+
+/**
+ * Registers `describe('standalone')` and `describe('cluster')`, each with a `RESP2` and a `RESP3`
+ * suite running `body`. Read the target's `client` inside tests, not while declaring them.
+ */
+export function forEachTarget(body: (target: Target) => void, options: TargetOptions = {}): void {
+  describe('standalone', () => {
+    const server = useStandalone(options.config);
+    for (const resp of PROTOCOLS) {
+      describe(`RESP${resp}`, () => body(standaloneTarget(server, resp, options.clientOptions ?? {})));
+    }
+  });
+  describe('cluster', () => {
+    const shared = useCluster({ primaries: 3, config: options.config });
+    for (const resp of PROTOCOLS) {
+      describe(`RESP${resp}`, () => body(clusterTarget(shared, resp, options.clientOptions ?? {})));
+    }
+  });
+}
+
+/** One standalone server for the enclosing suite, with a direct client to it. */
+interface Standalone {
+  readonly server: RedisServer;
+  readonly direct: Client;
+  /** Connects a client and closes it after the suite. */
+  connect(options: ClientOptions): Promise<Client>;
+}
+
+function useStandalone(config: RedisConfig | undefined): Standalone {
+  let server: RedisServer | undefined;
+  let direct: Client | undefined;
+  const clients: Client[] = [];
+  before(async () => {
+    server = await startRedis({ config });
+    direct = new Client({ url: server.url, resp: 2 });
+    await direct.connect();
+  });
+  after(async () => {
+    for (const client of [direct, ...clients]) client?.disconnect();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the server is not started yet (use it inside a test)');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get direct() {
+      return started(direct);
+    },
+    async connect(options) {
+      const client = new Client({ url: started(server).url, ...options });
+      clients.push(client);
+      await client.connect();
+      return client;
+    },
+  };
+}
+
+/** The parts of a target that do not depend on its kind. */
+const keys = {
+  uniqueKey,
+  sameSlot(count: number, prefix = 'tag'): string[] {
+    const tag = uniqueKey(prefix);
+    return Array.from({ length: count }, (_, index) => `{${tag}}:${index}`);
+  },
+};
+
+const plainKeys = async (count: number, prefix = 'key'): Promise<string[]> => {
+  const base = uniqueKey(prefix);
+  return Array.from({ length: count }, (_, index) => `${base}:${index}`);
+};
+
+/** Keys `<prefix>:<run>:<n>` owned by each primary in turn (slot ranges asked of the nodes). */
+async function spreadKeys(shared: SharedCluster, count: number, prefix = 'key'): Promise<string[]> {
+  const ranges = await shared.slotRanges();
+  const owners = shared.cluster.primaries.map((node) => ranges.get(node.port) ?? []);
+  const base = uniqueKey(prefix);
+  const found: string[] = [];
+  for (let n = 0; found.length < count; n++) {
+    const key = `${base}:${n}`;
+    const slot = slotOf(key);
+    if (owners[found.length % owners.length].some(([start, end]) => slot >= start && slot <= end)) {
+      found.push(key);
+    }
+  }
+  return found;
+}
+
+function standaloneTarget(standalone: Standalone, resp: 2 | 3, clientOptions: ClientOptions): Target {
+  let client: Client | undefined;
+  before(async () => {
+    client = await standalone.connect({ ...clientOptions, resp });
+  });
+  return {
+    kind: 'standalone',
+    resp,
+    ...keys,
+    get client() {
+      if (client === undefined) throw new Error('the client is not connected yet (use it inside a test)');
+      return client;
+    },
+    spread: plainKeys,
+    newClient: (options = {}) => standalone.connect({ ...clientOptions, resp, ...options }),
+    eachNode: async () => [standalone.direct],
+    get cluster(): SharedCluster {
+      throw new Error('a standalone target has no cluster');
+    },
+  };
+}
+
+function clusterTarget(shared: SharedCluster, resp: 2 | 3, clientOptions: ClusterClientOptions): Target {
+  let client: Cluster | undefined;
+  before(async () => {
+    client = await shared.newCluster({ ...clientOptions, resp });
+  });
+  // Every command must go straight to the node that serves its keys. A wrong key description or
+  // route shows as a call some node refused before running it (MOVED, CROSSSLOT), counted in
+  // INFO commandstats as `rejected_calls`: checked around each test, so the test that caused it fails.
+  let rejectedBefore = new Map<string, number>();
+  beforeEach(async () => {
+    rejectedBefore = await rejectedCalls(shared);
+  });
+  afterEach(async () => {
+    const grown = [...(await rejectedCalls(shared))].filter(
+      ([command, count]) => count > (rejectedBefore.get(command) ?? 0),
+    );
+    assert.deepEqual(grown, [], 'calls a node refused before running them (MOVED, CROSSSLOT, ...)');
+  });
+  return {
+    kind: 'cluster',
+    resp,
+    ...keys,
+    get client() {
+      if (client === undefined) throw new Error('the cluster client is not connected yet');
+      return client;
+    },
+    spread: (count, prefix) => spreadKeys(shared, count, prefix),
+    newClient(options = {}) {
+      const { db, url, host, port, ...rest } = options;
+      if (db !== undefined || url !== undefined || host !== undefined || port !== undefined) {
+        throw new Error('a cluster target has no databases or addresses to choose');
+      }
+      return shared.newCluster({ ...clientOptions, resp, ...rest });
+    },
+    eachNode: () => Promise.all(shared.cluster.primaries.map((node) => shared.direct(node))),
+    cluster: shared,
+  };
+}
+
+/** `rejected_calls` of every command that has some, per primary (`<port> <command>`). */
+async function rejectedCalls(shared: SharedCluster): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const node of shared.cluster.primaries) {
+    const text = await (await shared.direct(node)).info('commandstats');
+    for (const match of text.matchAll(/^cmdstat_([^:]+):.*rejected_calls=(\d+)/gm)) {
+      if (match[2] !== '0') counts.set(`${node.port} ${match[1]}`, Number(match[2]));
+    }
+  }
+  return counts;
+}
