@@ -23,6 +23,9 @@ export interface FanOutPolicy {
 
 const first = (replies: RespValue[]): RespValue => replies[0];
 
+/** KEYS on a cluster: each primary lists its own keys. */
+const concatenated = (replies: RespValue[]): RespValue => (replies as RespValue[][]).flat();
+
 /** Every primary must agree (SCRIPT LOAD answers the sha, FUNCTION LOAD the library name). */
 const agreed = (replies: RespValue[]): RespValue => {
   for (const reply of replies) {
@@ -52,5 +55,6 @@ export const FAN_OUT: ReadonlyMap<string, FanOutPolicy> = new Map<string, FanOut
   ['FUNCTION KILL', { merge: first, kill: true, replicas: true }],
   ['FLUSHALL', { merge: first }],
   ['FLUSHDB', { merge: first }],
+  ['KEYS', { merge: concatenated }],
   ['DBSIZE', { merge: (replies) => replies.reduce<number>((sum, reply) => sum + Number(reply), 0) }],
 ]);
