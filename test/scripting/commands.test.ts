@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Client, Library, RedisError, ReplyError, sha1 } from '../../src/index.js';
-import { forEachProtocol, uniqueKey } from '../helpers.js';
+import { type Client, type Cluster, Library, RedisError, ReplyError, sha1 } from '../../src/index.js';
+import { forEachTarget } from '../targets.js';
 
 // The scripting and Redis Functions commands of a client, one behaviour per test, on real servers.
 
@@ -20,7 +20,7 @@ function libraryCode(library: string, name: string, value: number | string): str
   return `#!lua name=${library}\nredis.register_function('${name}', function(keys, args) return ${JSON.stringify(value)} end)\n`;
 }
 
-async function loadedLibraries(client: Client): Promise<string[]> {
+async function loadedLibraries(client: Client | Cluster): Promise<string[]> {
   return (await client.functionList()).map((library) => library.libraryName).sort();
 }
 
@@ -31,91 +31,92 @@ test('sha1 is the lowercase hex SHA1 digest of the UTF-8 bytes', () => {
   assert.equal(sha1('é'), sha1(Buffer.from([0xc3, 0xa9])));
 });
 
-forEachProtocol((redis) => {
+forEachTarget((target) => {
   test('sha1 equals the digest the server reports for SCRIPT LOAD, also for a UTF-8 script', async () => {
     for (const lua of ["return 'plain ascii'", "return 'héllo wörld ✓ 雪 🌙'"]) {
       const local = sha1(lua);
       assert.match(local, /^[0-9a-f]{40}$/);
-      assert.equal(await redis.client.scriptLoad(lua), local);
-      assert.equal(await redis.client.evalsha(local), lua.slice(8, -1));
+      assert.equal(await target.client.scriptLoad(lua), local);
+      assert.equal(await target.client.evalsha(local), lua.slice(8, -1));
     }
   });
 
   test('scriptExists answers a boolean for one sha and an array of booleans for several', async () => {
     const loaded = "return 'exists'";
     const missing = "return 'never loaded'";
-    await redis.client.scriptLoad(loaded);
-    const one = await redis.client.scriptExists(sha1(loaded));
+    await target.client.scriptLoad(loaded);
+    const one = await target.client.scriptExists(sha1(loaded));
     assert.equal(one, true);
-    assert.equal(await redis.client.scriptExists(sha1(missing)), false);
-    const many = await redis.client.scriptExists([sha1(loaded), sha1(missing), sha1(loaded)]);
+    assert.equal(await target.client.scriptExists(sha1(missing)), false);
+    const many = await target.client.scriptExists([sha1(loaded), sha1(missing), sha1(loaded)]);
     assert.deepEqual(many, [true, false, true]);
   });
 
   test('scriptExists refuses an empty list before sending, as the server would with an arity error', async () => {
     // SCRIPT EXISTS needs at least one sha; sent as is, the server answers "wrong number of arguments".
-    await assert.rejects(redis.client.scriptExists([]), { name: 'ArgumentError', code: 'ERR_ARGUMENT' });
-    assert.equal(await redis.client.call('PING'), 'PONG');
+    await assert.rejects(target.client.scriptExists([]), { name: 'ArgumentError', code: 'ERR_ARGUMENT' });
+    assert.equal(await target.client.call('PING'), 'PONG');
   });
 
   for (const mode of ['SYNC', 'ASYNC'] as const) {
     test(`scriptFlush ${mode} drops every cached script`, async () => {
       const lua = `return '${mode}'`;
-      await redis.client.scriptLoad(lua);
-      assert.equal(await redis.client.scriptExists(sha1(lua)), true);
-      assert.equal(await redis.client.scriptFlush(mode), 'OK');
-      assert.equal(await redis.client.scriptExists(sha1(lua)), false);
+      await target.client.scriptLoad(lua);
+      assert.equal(await target.client.scriptExists(sha1(lua)), true);
+      assert.equal(await target.client.scriptFlush(mode), 'OK');
+      assert.equal(await target.client.scriptExists(sha1(lua)), false);
     });
   }
 
   test('scriptFlush without a mode drops every cached script', async () => {
     const lua = "return 'default mode'";
-    await redis.client.scriptLoad(lua);
-    assert.equal(await redis.client.scriptFlush(), 'OK');
-    assert.equal(await redis.client.scriptExists(sha1(lua)), false);
+    await target.client.scriptLoad(lua);
+    assert.equal(await target.client.scriptFlush(), 'OK');
+    assert.equal(await target.client.scriptExists(sha1(lua)), false);
   });
 
   test('scriptFlush refuses an unknown mode before sending', async () => {
-    await assert.rejects(redis.client.scriptFlush('LATER' as 'SYNC'), { code: 'ERR_ARGUMENT' });
+    await assert.rejects(target.client.scriptFlush('LATER' as 'SYNC'), { code: 'ERR_ARGUMENT' });
   });
 
   test('eval, evalsha, evalRo and evalshaRo run with keys and args left out', async () => {
     const lua = "return {#KEYS, #ARGV, 'ran'}";
-    const hash = await redis.client.scriptLoad(lua);
-    assert.deepEqual(await redis.client.eval(lua), [0, 0, 'ran']);
-    assert.deepEqual(await redis.client.evalRo(lua), [0, 0, 'ran']);
-    assert.deepEqual(await redis.client.evalsha(hash), [0, 0, 'ran']);
-    assert.deepEqual(await redis.client.evalshaRo(hash), [0, 0, 'ran']);
-    assert.deepEqual(await redis.client.eval(lua, ['k']), [1, 0, 'ran']);
-    assert.deepEqual(await redis.client.evalshaRo(hash, ['k']), [1, 0, 'ran']);
-    assert.deepEqual(await redis.client.evalsha(hash, [], ['a', 'b']), [0, 2, 'ran']);
+    const hash = await target.client.scriptLoad(lua);
+    assert.deepEqual(await target.client.eval(lua), [0, 0, 'ran']);
+    assert.deepEqual(await target.client.evalRo(lua), [0, 0, 'ran']);
+    assert.deepEqual(await target.client.evalsha(hash), [0, 0, 'ran']);
+    assert.deepEqual(await target.client.evalshaRo(hash), [0, 0, 'ran']);
+    assert.deepEqual(await target.client.eval(lua, ['k']), [1, 0, 'ran']);
+    assert.deepEqual(await target.client.evalshaRo(hash, ['k']), [1, 0, 'ran']);
+    assert.deepEqual(await target.client.evalsha(hash, [], ['a', 'b']), [0, 2, 'ran']);
   });
 
   test('keys and args accept strings, Buffers, numbers and bigints', async () => {
-    const reply = await redis.client.eval(
+    const [text, binary] = target.sameSlot(2);
+    const reply = await target.client.eval(
       'return {KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3]}',
-      ['k', Buffer.from('b')],
+      [text, Buffer.from(binary)],
       [1.5, -7, 12345678901234567890n],
     );
-    assert.deepEqual(reply, ['k', 'b', '1.5', '-7', '12345678901234567890']);
+    assert.deepEqual(reply, [text, binary, '1.5', '-7', '12345678901234567890']);
   });
 
   test('Lua numbers are truncated towards zero to integers', async () => {
-    assert.equal(await redis.client.eval('return 3.99'), 3);
-    assert.equal(await redis.client.eval('return -3.99'), -3);
-    assert.deepEqual(await redis.client.eval('return {1.5, 2.7, 0.2}'), [1, 2, 0]);
+    assert.equal(await target.client.eval('return 3.99'), 3);
+    assert.equal(await target.client.eval('return -3.99'), -3);
+    assert.deepEqual(await target.client.eval('return {1.5, 2.7, 0.2}'), [1, 2, 0]);
   });
 
   test('Lua false becomes null and true becomes 1', async () => {
-    assert.equal(await redis.client.eval('return false'), null);
-    assert.equal(await redis.client.eval('return true'), 1);
-    assert.equal(await redis.client.eval('return nil'), null);
+    assert.equal(await target.client.eval('return false'), null);
+    assert.equal(await target.client.eval('return true'), 1);
+    assert.equal(await target.client.eval('return nil'), null);
   });
 
   test('a Lua table stops at its first nil', async () => {
-    assert.deepEqual(await redis.client.eval("return {1, 'two', nil, 'four'}"), [1, 'two']);
-    assert.deepEqual(await redis.client.eval("return {nil, 'two'}"), []);
-    assert.deepEqual(await redis.client.eval("return {1, {2, {3, 'deep'}}, false, 'after'}"), [
+    assert.deepEqual(await target.client.eval("return {1, 'two', nil, 'four'}"), [1, 'two']);
+    assert.deepEqual(await target.client.eval("return {nil, 'two'}"), []);
+    assert.deepEqual(await target.client.eval("return {1, {2, {3, 'deep'}}, false, 'after'}"), [
       1,
       [2, [3, 'deep']],
       null,
@@ -124,12 +125,12 @@ forEachProtocol((redis) => {
   });
 
   test('a {ok=...} table and redis.status_reply become a status string', async () => {
-    assert.equal(await redis.client.eval("return {ok='fine'}"), 'fine');
-    assert.equal(await redis.client.eval("return redis.status_reply('PONG')"), 'PONG');
+    assert.equal(await target.client.eval("return {ok='fine'}"), 'fine');
+    assert.equal(await target.client.eval("return redis.status_reply('PONG')"), 'PONG');
   });
 
   test('a {err=...} table becomes a ReplyError whose code is the first word of the message', async () => {
-    await assert.rejects(redis.client.eval("return {err='My error'}"), (error: unknown) => {
+    await assert.rejects(target.client.eval("return {err='My error'}"), (error: unknown) => {
       assert.ok(error instanceof ReplyError);
       assert.ok(error instanceof RedisError);
       // "My" is not an error code (not an upper-case word), so the code is the generic ERR.
@@ -139,24 +140,24 @@ forEachProtocol((redis) => {
       return true;
     });
     await assert.rejects(
-      redis.client.eval("return {err='MYCODE it went wrong'}"),
+      target.client.eval("return {err='MYCODE it went wrong'}"),
       replyError('MYCODE', /^MYCODE it went wrong$/),
     );
   });
 
   test('redis.error_reply becomes a ReplyError with the code it names', async () => {
     await assert.rejects(
-      redis.client.eval("return redis.error_reply('My error')"),
+      target.client.eval("return redis.error_reply('My error')"),
       replyError('ERR', /^My error$/),
     );
     await assert.rejects(
-      redis.client.eval("return redis.error_reply('LIMIT too many')"),
+      target.client.eval("return redis.error_reply('LIMIT too many')"),
       replyError('LIMIT', /^LIMIT too many$/),
     );
   });
 
   test('an error inside a pipeline of scripts fails only its own entry', async () => {
-    const pipe = redis.client.pipeline();
+    const pipe = target.client.pipeline();
     pipe.eval('return 1');
     pipe.eval("return {err='BAD entry'}");
     pipe.eval('return 3');
@@ -170,39 +171,39 @@ forEachProtocol((redis) => {
   test('integers beyond the safe range come back as exact bigints', async () => {
     // Lua numbers are doubles: 2^62 and -(2^53 + 2) are exact in a double, but not safe JS integers.
     assert.equal(
-      await redis.client.eval('return tonumber(ARGV[1])', [], ['4611686018427387904']),
+      await target.client.eval('return tonumber(ARGV[1])', [], ['4611686018427387904']),
       4611686018427387904n,
     );
     assert.equal(
-      await redis.client.eval('return tonumber(ARGV[1])', [], ['-9007199254740994']),
+      await target.client.eval('return tonumber(ARGV[1])', [], ['-9007199254740994']),
       -9007199254740994n,
     );
     assert.equal(
-      await redis.client.eval('return tonumber(ARGV[1])', [], ['9007199254740991']),
+      await target.client.eval('return tonumber(ARGV[1])', [], ['9007199254740991']),
       9007199254740991,
     );
     // The same integer straight from the server (no Lua double in between) is exact to the unit.
-    const key = uniqueKey('big');
-    assert.equal(await redis.client.call('INCRBY', key, 9007199254740993n), 9007199254740993n);
+    const key = target.uniqueKey('big');
+    assert.equal(await target.client.call('INCRBY', key, 9007199254740993n), 9007199254740993n);
   });
 
   test('an integer passed through redis.call inside Lua is a double, so the script sees it rounded', async () => {
     // A Redis behaviour worth knowing: redis.call converts integer replies to Lua numbers (doubles).
-    const key = uniqueKey('big');
-    const reply = await redis.client.eval(
+    const key = target.uniqueKey('big');
+    const reply = await target.client.eval(
       "return redis.call('INCRBY', KEYS[1], ARGV[1])",
       [key],
       [9007199254740993n],
     );
     assert.equal(typeof reply, 'bigint');
     assert.equal(reply, 9007199254740992n);
-    assert.equal(await redis.client.call('GET', key), '9007199254740993');
+    assert.equal(await target.client.call('GET', key), '9007199254740993');
   });
 
   test('evalRo refuses a script that writes, and nothing is written', async () => {
-    const key = uniqueKey('ro');
+    const key = target.uniqueKey('ro');
     await assert.rejects(
-      redis.client.evalRo("return redis.call('SET', KEYS[1], 'x')", [key]),
+      target.client.evalRo("return redis.call('SET', KEYS[1], 'x')", [key]),
       (error: unknown) => {
         assert.ok(error instanceof ReplyError);
         assert.equal(error.code, 'ERR');
@@ -211,13 +212,13 @@ forEachProtocol((redis) => {
         return true;
       },
     );
-    const hash = await redis.client.scriptLoad("return redis.call('SET', KEYS[1], 'x')");
-    await assert.rejects(redis.client.evalshaRo(hash, [key]), replyError('ERR', /read-only scripts/));
-    assert.equal(await redis.client.call('EXISTS', key), 0);
+    const hash = await target.client.scriptLoad("return redis.call('SET', KEYS[1], 'x')");
+    await assert.rejects(target.client.evalshaRo(hash, [key]), replyError('ERR', /read-only scripts/));
+    assert.equal(await target.client.call('EXISTS', key), 0);
   });
 
   test('fcall and fcallRo call a loaded function with keys and args', async () => {
-    await redis.client.functionLoad(
+    await target.client.functionLoad(
       `#!lua name=calls
 redis.register_function{function_name='calls_echo', callback=function(keys, args) return {keys[1], args[1], #keys, #args} end, flags={'no-writes'}}
 redis.register_function('calls_count', function(keys, args) return {#keys, #args} end)
@@ -225,39 +226,39 @@ redis.register_function('calls_set', function(keys, args) return redis.call('SET
 `,
       { replace: true },
     );
-    assert.deepEqual(await redis.client.fcall('calls_echo', ['k'], ['a']), ['k', 'a', 1, 1]);
-    assert.deepEqual(await redis.client.fcallRo('calls_echo', ['k'], ['a']), ['k', 'a', 1, 1]);
-    assert.deepEqual(await redis.client.fcall('calls_count'), [0, 0]);
-    assert.deepEqual(await redis.client.fcallRo('calls_echo', ['k']), ['k']);
-    const key = uniqueKey('fcall');
-    assert.equal(await redis.client.fcall('calls_set', [key], ['v']), 'OK');
-    assert.equal(await redis.client.call('GET', key), 'v');
-    await assert.rejects(redis.client.fcall('no_such_function'), replyError('ERR', /Function not found/));
+    assert.deepEqual(await target.client.fcall('calls_echo', ['k'], ['a']), ['k', 'a', 1, 1]);
+    assert.deepEqual(await target.client.fcallRo('calls_echo', ['k'], ['a']), ['k', 'a', 1, 1]);
+    assert.deepEqual(await target.client.fcall('calls_count'), [0, 0]);
+    assert.deepEqual(await target.client.fcallRo('calls_echo', ['k']), ['k']);
+    const key = target.uniqueKey('fcall');
+    assert.equal(await target.client.fcall('calls_set', [key], ['v']), 'OK');
+    assert.equal(await target.client.call('GET', key), 'v');
+    await assert.rejects(target.client.fcall('no_such_function'), replyError('ERR', /Function not found/));
   });
 
   test('functionLoad resolves the library name; an existing library needs replace', async () => {
-    await redis.client.functionFlush();
-    assert.equal(await redis.client.functionLoad(libraryCode('loadlib', 'load_version', 1)), 'loadlib');
-    assert.equal(await redis.client.fcall('load_version'), 1);
+    await target.client.functionFlush();
+    assert.equal(await target.client.functionLoad(libraryCode('loadlib', 'load_version', 1)), 'loadlib');
+    assert.equal(await target.client.fcall('load_version'), 1);
     await assert.rejects(
-      redis.client.functionLoad(libraryCode('loadlib', 'load_version', 2), { replace: false }),
+      target.client.functionLoad(libraryCode('loadlib', 'load_version', 2), { replace: false }),
       replyError('ERR', /Library 'loadlib' already exists/),
     );
-    assert.equal(await redis.client.fcall('load_version'), 1);
+    assert.equal(await target.client.fcall('load_version'), 1);
     assert.equal(
-      await redis.client.functionLoad(libraryCode('loadlib', 'load_version', 2), { replace: true }),
+      await target.client.functionLoad(libraryCode('loadlib', 'load_version', 2), { replace: true }),
       'loadlib',
     );
-    assert.equal(await redis.client.fcall('load_version'), 2);
+    assert.equal(await target.client.fcall('load_version'), 2);
   });
 
   test('functionList gives the same shape on RESP2 and RESP3, with the code when asked', async () => {
-    await redis.client.functionFlush();
+    await target.client.functionFlush();
     const code = `#!lua name=shape
 redis.register_function{function_name='shape_read', callback=function() return 1 end, flags={'no-writes'}, description='reads'}
 redis.register_function('shape_write', function() return 2 end)
 `;
-    await redis.client.functionLoad(code);
+    await target.client.functionLoad(code);
     const expected = {
       libraryName: 'shape',
       engine: 'LUA',
@@ -266,33 +267,33 @@ redis.register_function('shape_write', function() return 2 end)
         { name: 'shape_write', description: null, flags: [] },
       ],
     };
-    const listed = await redis.client.functionList();
+    const listed = await target.client.functionList();
     listed[0].functions.sort((a, b) => a.name.localeCompare(b.name));
     assert.deepEqual(listed, [expected]);
     assert.equal(Object.hasOwn(listed[0], 'libraryCode'), false);
 
-    const withCode = await redis.client.functionList({ withCode: true });
+    const withCode = await target.client.functionList({ withCode: true });
     withCode[0].functions.sort((a, b) => a.name.localeCompare(b.name));
     assert.deepEqual(withCode, [{ ...expected, libraryCode: code }]);
   });
 
   test('functionList takes libraryName as a pattern, Library.fromName picks the exact name', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('lib', 'lib_fn', 1));
-    await redis.client.functionLoad(libraryCode('lib2', 'lib2_fn', 2));
-    await redis.client.functionLoad(libraryCode('other', 'other_fn', 3));
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('lib', 'lib_fn', 1));
+    await target.client.functionLoad(libraryCode('lib2', 'lib2_fn', 2));
+    await target.client.functionLoad(libraryCode('other', 'other_fn', 3));
 
-    const matched = await redis.client.functionList({ libraryName: 'lib*' });
+    const matched = await target.client.functionList({ libraryName: 'lib*' });
     assert.deepEqual(matched.map((library) => library.libraryName).sort(), ['lib', 'lib2']);
 
-    const lib = await Library.fromName(redis.client, 'lib');
+    const lib = await Library.fromName(target.client, 'lib');
     assert.equal(lib.name, 'lib');
     assert.deepEqual([...lib.functions.keys()], ['lib_fn']);
-    const lib2 = await Library.fromName(redis.client, 'lib2');
+    const lib2 = await Library.fromName(target.client, 'lib2');
     assert.deepEqual([...lib2.functions.keys()], ['lib2_fn']);
     // A pattern is not a library name: nothing is named 'lib*'.
-    await assert.rejects(Library.fromName(redis.client, 'lib*'), { code: 'NO_SUCH_LIBRARY' });
-    await assert.rejects(Library.fromName(redis.client, 'absent'), (error: unknown) => {
+    await assert.rejects(Library.fromName(target.client, 'lib*'), { code: 'NO_SUCH_LIBRARY' });
+    await assert.rejects(Library.fromName(target.client, 'absent'), (error: unknown) => {
       assert.ok(error instanceof RedisError);
       assert.equal(error.code, 'NO_SUCH_LIBRARY');
       return true;
@@ -300,103 +301,103 @@ redis.register_function('shape_write', function() return 2 end)
   });
 
   test('functionDelete removes one library and its functions', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('keep', 'keep_fn', 1));
-    await redis.client.functionLoad(libraryCode('drop', 'drop_fn', 2));
-    assert.equal(await redis.client.functionDelete('drop'), 'OK');
-    assert.deepEqual(await loadedLibraries(redis.client), ['keep']);
-    await assert.rejects(redis.client.fcall('drop_fn'), replyError('ERR', /Function not found/));
-    await assert.rejects(redis.client.functionDelete('drop'), replyError('ERR', /Library not found/));
-    assert.equal(await redis.client.fcall('keep_fn'), 1);
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('keep', 'keep_fn', 1));
+    await target.client.functionLoad(libraryCode('drop', 'drop_fn', 2));
+    assert.equal(await target.client.functionDelete('drop'), 'OK');
+    assert.deepEqual(await loadedLibraries(target.client), ['keep']);
+    await assert.rejects(target.client.fcall('drop_fn'), replyError('ERR', /Function not found/));
+    await assert.rejects(target.client.functionDelete('drop'), replyError('ERR', /Library not found/));
+    assert.equal(await target.client.fcall('keep_fn'), 1);
   });
 
   test('functionFlush removes every library', async () => {
-    await redis.client.functionLoad(libraryCode('flushme', 'flushme_fn', 1), { replace: true });
-    assert.notDeepEqual(await loadedLibraries(redis.client), []);
-    assert.equal(await redis.client.functionFlush(), 'OK');
-    assert.deepEqual(await redis.client.functionList(), []);
-    await redis.client.functionLoad(libraryCode('flushme', 'flushme_fn', 1));
-    assert.equal(await redis.client.functionFlush('ASYNC'), 'OK');
-    assert.deepEqual(await redis.client.functionList(), []);
+    await target.client.functionLoad(libraryCode('flushme', 'flushme_fn', 1), { replace: true });
+    assert.notDeepEqual(await loadedLibraries(target.client), []);
+    assert.equal(await target.client.functionFlush(), 'OK');
+    assert.deepEqual(await target.client.functionList(), []);
+    await target.client.functionLoad(libraryCode('flushme', 'flushme_fn', 1));
+    assert.equal(await target.client.functionFlush('ASYNC'), 'OK');
+    assert.deepEqual(await target.client.functionList(), []);
   });
 
   test('functionDump returns a Buffer even when strings are decoded as text', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('dumped', 'dumped_fn', 1));
-    const dump = await redis.client.functionDump();
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('dumped', 'dumped_fn', 1));
+    const dump = await target.client.functionDump();
     assert.ok(Buffer.isBuffer(dump));
     assert.ok(dump.length > 0);
     // A RDB payload ends with its version and a CRC64 that UTF-8 decoding would mangle.
-    const again = await redis.client.functionDump();
+    const again = await target.client.functionDump();
     assert.ok(dump.equals(again));
   });
 
   test('DUMP, FLUSH, RESTORE brings the libraries back (default policy APPEND)', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
-    const dump = await redis.client.functionDump();
-    await redis.client.functionFlush();
-    assert.deepEqual(await redis.client.functionList(), []);
-    assert.equal(await redis.client.functionRestore(dump), 'OK');
-    assert.deepEqual(await loadedLibraries(redis.client), ['saved']);
-    assert.equal(await redis.client.fcall('saved_fn'), 1);
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
+    const dump = await target.client.functionDump();
+    await target.client.functionFlush();
+    assert.deepEqual(await target.client.functionList(), []);
+    assert.equal(await target.client.functionRestore(dump), 'OK');
+    assert.deepEqual(await loadedLibraries(target.client), ['saved']);
+    assert.equal(await target.client.fcall('saved_fn'), 1);
   });
 
   test('functionRestore APPEND refuses a library of the same name and changes nothing', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
-    const dump = await redis.client.functionDump();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
-    await redis.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
-    await assert.rejects(redis.client.functionRestore(dump, 'APPEND'), replyError('ERR', /already exists/));
-    assert.equal(await redis.client.fcall('saved_fn'), 2);
-    assert.deepEqual(await loadedLibraries(redis.client), ['extra', 'saved']);
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
+    const dump = await target.client.functionDump();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
+    await target.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
+    await assert.rejects(target.client.functionRestore(dump, 'APPEND'), replyError('ERR', /already exists/));
+    assert.equal(await target.client.fcall('saved_fn'), 2);
+    assert.deepEqual(await loadedLibraries(target.client), ['extra', 'saved']);
 
-    await redis.client.functionDelete('saved');
-    assert.equal(await redis.client.functionRestore(dump, 'APPEND'), 'OK');
-    assert.equal(await redis.client.fcall('saved_fn'), 1);
-    assert.deepEqual(await loadedLibraries(redis.client), ['extra', 'saved']);
+    await target.client.functionDelete('saved');
+    assert.equal(await target.client.functionRestore(dump, 'APPEND'), 'OK');
+    assert.equal(await target.client.fcall('saved_fn'), 1);
+    assert.deepEqual(await loadedLibraries(target.client), ['extra', 'saved']);
   });
 
   test('functionRestore REPLACE replaces same-name libraries and keeps the others', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
-    const dump = await redis.client.functionDump();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
-    await redis.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
-    assert.equal(await redis.client.functionRestore(dump, 'REPLACE'), 'OK');
-    assert.equal(await redis.client.fcall('saved_fn'), 1);
-    assert.deepEqual(await loadedLibraries(redis.client), ['extra', 'saved']);
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
+    const dump = await target.client.functionDump();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
+    await target.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
+    assert.equal(await target.client.functionRestore(dump, 'REPLACE'), 'OK');
+    assert.equal(await target.client.fcall('saved_fn'), 1);
+    assert.deepEqual(await loadedLibraries(target.client), ['extra', 'saved']);
   });
 
   test('functionRestore FLUSH drops every library not in the dump', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
-    const dump = await redis.client.functionDump();
-    await redis.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
-    await redis.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
-    assert.equal(await redis.client.functionRestore(dump, 'FLUSH'), 'OK');
-    assert.deepEqual(await loadedLibraries(redis.client), ['saved']);
-    assert.equal(await redis.client.fcall('saved_fn'), 1);
-    await assert.rejects(redis.client.fcall('extra_fn'), replyError('ERR', /Function not found/));
+    await target.client.functionFlush();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 1));
+    const dump = await target.client.functionDump();
+    await target.client.functionLoad(libraryCode('saved', 'saved_fn', 2), { replace: true });
+    await target.client.functionLoad(libraryCode('extra', 'extra_fn', 3));
+    assert.equal(await target.client.functionRestore(dump, 'FLUSH'), 'OK');
+    assert.deepEqual(await loadedLibraries(target.client), ['saved']);
+    assert.equal(await target.client.fcall('saved_fn'), 1);
+    await assert.rejects(target.client.fcall('extra_fn'), replyError('ERR', /Function not found/));
   });
 
   test('functionRestore refuses a policy it does not know, before sending', async () => {
-    const dump = await redis.client.functionDump();
-    await assert.rejects(redis.client.functionRestore(dump, 'MERGE' as 'FLUSH'), { code: 'ERR_ARGUMENT' });
-    await assert.rejects(redis.client.functionRestore('not a buffer' as unknown as Buffer), {
+    const dump = await target.client.functionDump();
+    await assert.rejects(target.client.functionRestore(dump, 'MERGE' as 'FLUSH'), { code: 'ERR_ARGUMENT' });
+    await assert.rejects(target.client.functionRestore('not a buffer' as unknown as Buffer), {
       code: 'ERR_ARGUMENT',
     });
   });
 
   test('functionStats reports no running script and the counts per engine', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(`#!lua name=stats
+    await target.client.functionFlush();
+    await target.client.functionLoad(`#!lua name=stats
 redis.register_function('stats_a', function() return 1 end)
 redis.register_function('stats_b', function() return 2 end)
 `);
-    await redis.client.functionLoad(libraryCode('stats2', 'stats_c', 3));
-    const stats = await redis.client.functionStats();
+    await target.client.functionLoad(libraryCode('stats2', 'stats_c', 3));
+    const stats = await target.client.functionStats();
     assert.deepEqual(stats, {
       runningScript: null,
       engines: { LUA: { librariesCount: 2, functionsCount: 3 } },
@@ -404,15 +405,15 @@ redis.register_function('stats_b', function() return 2 end)
   });
 
   test('function flags are kept as the server lists them, including ones beyond no-writes', async () => {
-    await redis.client.functionFlush();
-    await redis.client.functionLoad(`#!lua name=flagged
+    await target.client.functionFlush();
+    await target.client.functionLoad(`#!lua name=flagged
 redis.register_function{function_name='flagged_fn', callback=function() return 'ok' end, flags={'no-writes', 'allow-stale'}}
 `);
-    const [listed] = await redis.client.functionList({ libraryName: 'flagged' });
+    const [listed] = await target.client.functionList({ libraryName: 'flagged' });
     assert.deepEqual([...listed.functions[0].flags].sort(), ['allow-stale', 'no-writes']);
-    const fn = (await Library.fromName(redis.client, 'flagged')).functions.get('flagged_fn')!;
+    const fn = (await Library.fromName(target.client, 'flagged')).functions.get('flagged_fn')!;
     assert.deepEqual([...fn.flags].sort(), ['allow-stale', 'no-writes']);
     assert.equal(fn.readOnly, true);
-    assert.equal(await fn.fcallRo(redis.client), 'ok');
+    assert.equal(await fn.fcallRo(target.client), 'ok');
   });
 });
