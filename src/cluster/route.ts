@@ -176,7 +176,9 @@ export async function fanOut(context: RouteContext, command: Command, policy: Fa
     }
   }
   if (errors.size > 0) {
-    command.reject(new FanOutError(command.name, results, errors));
+    const refusal = results.size === 0 ? unanimousReply(errors) : undefined;
+    // Refused alike by every primary, nothing ran: the caller sees what a single server says.
+    command.reject(refusal ?? new FanOutError(command.name, results, errors));
     return;
   }
   let merged: RespValue;
@@ -188,6 +190,17 @@ export async function fanOut(context: RouteContext, command: Command, policy: Fa
     return;
   }
   command.resolve(merged);
+}
+
+/** The error reply every node gave (same code and message), if they all gave the same one. */
+function unanimousReply(errors: ReadonlyMap<string, Error>): ReplyError | undefined {
+  let first: ReplyError | undefined;
+  for (const error of errors.values()) {
+    if (!(error instanceof ReplyError)) return undefined;
+    if (first === undefined) first = error;
+    else if (error.code !== first.code || error.message !== first.message) return undefined;
+  }
+  return first;
 }
 
 /** Read again after an await: the status may have changed meanwhile. */
