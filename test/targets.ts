@@ -63,7 +63,7 @@ export function forEachTarget(body: (target: Target) => void, options: TargetOpt
     }
   });
   describe('cluster', () => {
-    const shared = useCluster({ primaries: 3, config: options.config });
+    const shared = useCluster({ primaries: 3, config: options.config }, { early: true });
     for (const resp of PROTOCOLS) {
       describe(`RESP${resp}`, () => body(clusterTarget(shared, resp, options.clientOptions ?? {})));
     }

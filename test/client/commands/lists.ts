@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sleep } from '../../helpers.js';
-import { forEachTarget } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachTarget((target) => {
+/** The list commands, blocking pops included, on `target`. */
+export function listTests(target: Target): void {
   test('lpush and rpush return the new length; lrange reads the list in order', async () => {
     const key = target.uniqueKey();
     assert.equal(await target.client.rpush(key, 'b', 'c'), 2);
@@ -191,4 +192,4 @@ forEachTarget((target) => {
     assert.deepEqual(await blocking.blmpop(1, [empty, full], 'LEFT', 2), { key: full, elements: ['a', 'b'] });
     assert.equal(await blocking.blmpop(0.05, [empty], 'RIGHT'), null);
   });
-});
+}

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReplyError } from '../../../src/index.js';
 import { keyOwnedBy } from '../../cluster/cluster-helpers.js';
-import { forEachTarget } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachTarget((target) => {
+/** The server and connection commands, on `target`. */
+export function serverTests(target: Target): void {
   test('ping answers PONG, or echoes its message', async () => {
     assert.equal(await target.client.ping(), 'PONG');
     assert.equal(await target.client.ping('hello'), 'hello');
@@ -174,4 +175,4 @@ forEachTarget((target) => {
       argumentError(/^MEMORY USAGE: samples/),
     );
   });
-});
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ReplyError } from '../../../src/errors.js';
 import { slotOf } from '../../../src/index.js';
 import { keyOwnedBy } from '../../cluster/cluster-helpers.js';
-import { forEachTarget, type Target } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
@@ -34,7 +34,8 @@ async function keylessTag(target: Target, prefix: string): Promise<string> {
   return `{${await keyOwnedBy(target.cluster, target.cluster.cluster.primaries[0], prefix)}}`;
 }
 
-forEachTarget((target) => {
+/** The generic key commands, on `target`. */
+export function keyTests(target: Target): void {
   test('exists counts existing keys, a key named twice twice', async () => {
     const [a, b, missing] = target.sameSlot(3);
     await target.client.set(a, '1');
@@ -338,4 +339,4 @@ forEachTarget((target) => {
       await Promise.all(nodes.map((node) => node.configSet({ 'maxmemory-policy': 'noeviction' })));
     }
   });
-});
+}

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachTarget } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
 const sorted = (members: string[]) => [...members].sort();
 
-forEachTarget((target) => {
+/** The set commands, on `target`. */
+export function setTests(target: Target): void {
   test('sadd and srem count members added and removed', async () => {
     const key = target.uniqueKey();
     assert.equal(await target.client.sadd(key, 'a', 'b', 'a'), 2);
@@ -146,4 +147,4 @@ forEachTarget((target) => {
     assert.deepEqual(await target.client.sscan(target.uniqueKey('missing'), 0), { cursor: '0', members: [] });
     await assert.rejects(target.client.sscan(key, 0, { count: -5 }), argumentError(/^SSCAN: count/));
   });
-});
+}

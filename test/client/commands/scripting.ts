@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Client, type Cluster, Library, RedisError, ReplyError, sha1 } from '../../src/index.js';
-import { forEachTarget } from '../targets.js';
-
-// The scripting and Redis Functions commands of a client, one behaviour per test, on real servers.
+import { type Client, type Cluster, Library, RedisError, ReplyError, sha1 } from '../../../src/index.js';
+import type { Target } from '../../targets.js';
 
 /** A ReplyError with `code` whose message matches `message`, for `assert.rejects`. */
 function replyError(code: string, message?: RegExp) {
@@ -24,14 +22,8 @@ async function loadedLibraries(client: Client | Cluster): Promise<string[]> {
   return (await client.functionList()).map((library) => library.libraryName).sort();
 }
 
-test('sha1 is the lowercase hex SHA1 digest of the UTF-8 bytes', () => {
-  assert.equal(sha1(''), 'da39a3ee5e6b4b0d3255bfef95601890afd80709');
-  assert.equal(sha1('return 1'), 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db');
-  assert.equal(sha1(Buffer.from('return 1')), sha1('return 1'));
-  assert.equal(sha1('é'), sha1(Buffer.from([0xc3, 0xa9])));
-});
-
-forEachTarget((target) => {
+/** The scripting and Redis Functions commands, on `target`. */
+export function scriptingTests(target: Target): void {
   test('sha1 equals the digest the server reports for SCRIPT LOAD, also for a UTF-8 script', async () => {
     for (const lua of ["return 'plain ascii'", "return 'héllo wörld ✓ 雪 🌙'"]) {
       const local = sha1(lua);
@@ -416,4 +408,4 @@ redis.register_function{function_name='flagged_fn', callback=function() return '
     assert.equal(fn.readOnly, true);
     assert.equal(await fn.fcallRo(target.client), 'ok');
   });
-});
+}

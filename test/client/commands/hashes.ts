@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { forEachTarget } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachTarget((target) => {
+/** The hash commands, on `target`. */
+export function hashTests(target: Target): void {
   test('hset takes an object, a Map or pairs and counts the fields added', async () => {
     const key = target.uniqueKey();
     assert.equal(await target.client.hset(key, { a: '1', b: 2 }), 2);
@@ -189,4 +190,4 @@ forEachTarget((target) => {
     );
     assert.deepEqual(await target.client.hscan(target.uniqueKey('missing'), 0), { cursor: '0', entries: [] });
   });
-});
+}

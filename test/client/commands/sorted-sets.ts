@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ClusterError, slotOf } from '../../../src/index.js';
 import { sleep } from '../../helpers.js';
-import { forEachTarget } from '../../targets.js';
+import type { Target } from '../../targets.js';
 
 const argumentError = (pattern: RegExp) => ({ code: 'ERR_ARGUMENT', message: pattern });
 
-forEachTarget((target) => {
+/** The sorted-set commands, on `target`. */
+export function sortedSetTests(target: Target): void {
   /** A sorted set a=1, b=2, c=3, d=4. */
   async function abcd(): Promise<string> {
     const key = target.uniqueKey('zset');
@@ -334,4 +335,4 @@ forEachTarget((target) => {
       ],
     });
   });
-});
+}
