@@ -7,6 +7,7 @@ import { scriptingTests } from './commands/scripting.js';
 import { serverTests } from './commands/server.js';
 import { setTests } from './commands/sets.js';
 import { sortedSetTests } from './commands/sorted-sets.js';
+import { stringTests } from './commands/strings.js';
 
 // The described commands (src/client/commands/), one body per file of commands/, all run here on
 // {RESP2, RESP3} x {standalone, cluster}: one file, so the suite starts one cluster, not one per
@@ -14,6 +15,7 @@ import { sortedSetTests } from './commands/sorted-sets.js';
 // --test-name-pattern, e.g. `--test-name-pattern=^hashes` (a describe name matches its tests).
 
 forEachTarget((target) => {
+  describe('strings', () => stringTests(target));
   describe('hashes', () => hashTests(target));
   describe('keys', () => keyTests(target));
   describe('lists', () => listTests(target));
