@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe } from 'node:test';
 import { Client, type ClientOptions, type Cluster, slotOf } from '../src/index.js';
-import { type RedisConfig, type RedisServer, startRedis } from '../src/testing/index.js';
-import { type ClusterClientOptions, type SharedCluster, useCluster } from './cluster/cluster-helpers.js';
+import { type RedisServer, startRedis } from '../src/testing/index.js';
+import { type SharedCluster, useCluster } from './cluster/cluster-helpers.js';
 import { PROTOCOLS, uniqueKey } from './helpers.js';
 
 // Integration bodies are written once and run on {RESP2, RESP3} x {standalone, cluster}
-// (STYLE.md §9). Starting a cluster costs far more than the tests of a suite, so each file starts
-// one standalone server and one 3-primary cluster, and each protocol connects its own client to
-// them: the bodies must tolerate sharing a server with the other protocol's run, which they do
-// by using fresh keys (`uniqueKey`, `sameSlot`).
+// (STYLE.md §9). A fresh cluster takes over two seconds to accept writes, far more than a suite's
+// tests, so `forEachTarget` starts one standalone server and one 3-primary cluster per file (the
+// cluster at once, booting while the standalone runs go on) and each protocol connects its own
+// client to them. Put many bodies under one `forEachTarget` (test/client/commands.test.ts) rather
+// than one per file: Node runs test files one after another. The bodies share the servers with
+// each other and with the other protocol's run, so they use fresh keys (`uniqueKey`, `sameSlot`).
 
 /** Where a body runs. */
 export type TargetKind = 'standalone' | 'cluster';
@@ -44,46 +46,34 @@ export interface Target {
   readonly cluster: SharedCluster;
 }
 
-export interface TargetOptions {
-  /** redis.conf directives for the standalone server and every cluster node. */
-  config?: RedisConfig;
-  /** Options of the client under test (and of `newClient`), on both kinds. */
-  clientOptions?: ClusterClientOptions;
-}
-
 /**
  * Registers `describe('standalone')` and `describe('cluster')`, each with a `RESP2` and a `RESP3`
  * suite running `body`. Read the target's `client` inside tests, not while declaring them.
  */
-export function forEachTarget(body: (target: Target) => void, options: TargetOptions = {}): void {
+export function forEachTarget(body: (target: Target) => void): void {
   describe('standalone', () => {
-    const server = useStandalone(options.config);
-    for (const resp of PROTOCOLS) {
-      describe(`RESP${resp}`, () => body(standaloneTarget(server, resp, options.clientOptions ?? {})));
-    }
+    const server = useStandalone();
+    for (const resp of PROTOCOLS) describe(`RESP${resp}`, () => body(standaloneTarget(server, resp)));
   });
   describe('cluster', () => {
-    const shared = useCluster({ primaries: 3, config: options.config }, { early: true });
-    for (const resp of PROTOCOLS) {
-      describe(`RESP${resp}`, () => body(clusterTarget(shared, resp, options.clientOptions ?? {})));
-    }
+    const shared = useCluster({ primaries: 3 }, { early: true });
+    for (const resp of PROTOCOLS) describe(`RESP${resp}`, () => body(clusterTarget(shared, resp)));
   });
 }
 
 /** One standalone server for the enclosing suite, with a direct client to it. */
 interface Standalone {
-  readonly server: RedisServer;
   readonly direct: Client;
   /** Connects a client and closes it after the suite. */
   connect(options: ClientOptions): Promise<Client>;
 }
 
-function useStandalone(config: RedisConfig | undefined): Standalone {
+function useStandalone(): Standalone {
   let server: RedisServer | undefined;
   let direct: Client | undefined;
   const clients: Client[] = [];
   before(async () => {
-    server = await startRedis({ config });
+    server = await startRedis();
     direct = new Client({ url: server.url, resp: 2 });
     await direct.connect();
   });
@@ -96,9 +86,6 @@ function useStandalone(config: RedisConfig | undefined): Standalone {
     return value;
   };
   return {
-    get server() {
-      return started(server);
-    },
     get direct() {
       return started(direct);
     },
@@ -141,10 +128,10 @@ async function spreadKeys(shared: SharedCluster, count: number, prefix = 'key'):
   return found;
 }
 
-function standaloneTarget(standalone: Standalone, resp: 2 | 3, clientOptions: ClientOptions): Target {
+function standaloneTarget(standalone: Standalone, resp: 2 | 3): Target {
   let client: Client | undefined;
   before(async () => {
-    client = await standalone.connect({ ...clientOptions, resp });
+    client = await standalone.connect({ resp });
   });
   return {
     kind: 'standalone',
@@ -155,7 +142,7 @@ function standaloneTarget(standalone: Standalone, resp: 2 | 3, clientOptions: Cl
       return client;
     },
     spread: plainKeys,
-    newClient: (options = {}) => standalone.connect({ ...clientOptions, resp, ...options }),
+    newClient: (options = {}) => standalone.connect({ resp, ...options }),
     eachNode: async () => [standalone.direct],
     get cluster(): SharedCluster {
       throw new Error('a standalone target has no cluster');
@@ -163,10 +150,10 @@ function standaloneTarget(standalone: Standalone, resp: 2 | 3, clientOptions: Cl
   };
 }
 
-function clusterTarget(shared: SharedCluster, resp: 2 | 3, clientOptions: ClusterClientOptions): Target {
+function clusterTarget(shared: SharedCluster, resp: 2 | 3): Target {
   let client: Cluster | undefined;
   before(async () => {
-    client = await shared.newCluster({ ...clientOptions, resp });
+    client = await shared.newCluster({ resp });
   });
   // Every command must go straight to the node that serves its keys. A wrong key description or
   // route shows as a MOVED, ASK or CROSSSLOT error some node sent (INFO errorstats), checked
@@ -195,7 +182,7 @@ function clusterTarget(shared: SharedCluster, resp: 2 | 3, clientOptions: Cluste
       if (db !== undefined || url !== undefined || host !== undefined || port !== undefined) {
         throw new Error('a cluster target has no databases or addresses to choose');
       }
-      return shared.newCluster({ ...clientOptions, resp, ...rest });
+      return shared.newCluster({ resp, ...rest });
     },
     eachNode: () => Promise.all(shared.cluster.primaries.map((node) => shared.direct(node))),
     cluster: shared,
