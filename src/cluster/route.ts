@@ -177,7 +177,7 @@ export async function fanOut(context: RouteContext, command: Command, policy: Fa
   }
   if (errors.size > 0) {
     const refusal = results.size === 0 ? unanimousReply(errors) : undefined;
-    // Refused alike by every primary, nothing ran: the caller sees what a single server says.
+    // Refused alike by every node: the caller gets the error one server would have given.
     command.reject(refusal ?? new FanOutError(command.name, results, errors));
     return;
   }
