@@ -241,7 +241,8 @@ export class ClusterError extends RedisError {}
 /**
  * A command sent to every primary (SCRIPT LOAD, FUNCTION LOAD, SCRIPT FLUSH, ...) failed on some
  * of them. `results` holds what the others answered, `errors` each failure, by `host:port`. The
- * command ran where it succeeded (`mayHaveRun: true`); repeating these commands is safe.
+ * command ran where it succeeded (`mayHaveRun: true`); repeating these commands is safe. When
+ * every primary refuses with the same error reply, that `ReplyError` is raised instead.
  */
 export class FanOutError extends ClusterError {
   readonly results: ReadonlyMap<string, unknown>;

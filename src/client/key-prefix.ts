@@ -23,6 +23,9 @@ export function prefixKeys(keys: KeySpec, args: RedisArg[], prefix: string): Red
     last = keys.index + count;
   }
   const prefixed = args.slice();
+  if (keys.kind === 'numkeys' && keys.destination !== undefined && keys.destination < args.length) {
+    prefixed[keys.destination] = withPrefix(prefix, args[keys.destination]);
+  }
   for (let i = first; i <= last && i < args.length; i += step) prefixed[i] = withPrefix(prefix, args[i]);
   return prefixed;
 }

@@ -8,12 +8,13 @@ import type { RedisArg, RespValue } from '../resp/types.js';
  * code. Mirrors the server's own key specs (`COMMAND INFO`).
  * - `none`: no keys (PING, INFO, SCRIPT LOAD).
  * - `range`: keys from `first` to `last` (negative counts from the end, -1 = last) every `step`.
- * - `numkeys`: `args[index]` is a key count and that many keys follow it (EVAL, FCALL, ZUNION).
+ * - `numkeys`: `args[index]` is a key count and that many keys follow it (EVAL, FCALL, ZUNION);
+ *   `destination`, when given, is the position of one more key before the count (ZUNIONSTORE).
  */
 export type KeySpec =
   | { readonly kind: 'none' }
   | { readonly kind: 'range'; readonly first: number; readonly last: number; readonly step: number }
-  | { readonly kind: 'numkeys'; readonly index: number };
+  | { readonly kind: 'numkeys'; readonly index: number; readonly destination?: number };
 
 export const NO_KEYS: KeySpec = { kind: 'none' };
 /** The first argument is the only key (GET, HSET, LPUSH, ...). */
@@ -188,8 +189,10 @@ export function keysOf(keys: KeySpec, args: readonly RedisArg[]): RedisArg[] {
     }
     case 'numkeys': {
       const count = Number(args[keys.index]);
-      if (!Number.isInteger(count) || count < 0) return [];
-      return args.slice(keys.index + 1, keys.index + 1 + count);
+      const found =
+        Number.isInteger(count) && count >= 0 ? args.slice(keys.index + 1, keys.index + 1 + count) : [];
+      if (keys.destination !== undefined) found.push(args[keys.destination]);
+      return found;
     }
   }
 }

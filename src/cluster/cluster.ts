@@ -43,7 +43,8 @@ export interface Cluster extends Commands {}
  *   Keys in different slots are refused before sending (`ClusterError` code `CROSSSLOT`).
  * - Keyless commands go to the primary that serves slot 0 — except those whose description
  *   says `everyPrimary` (script and function management, FLUSHALL/FLUSHDB/DBSIZE, KEYS), which
- *   go to every primary and merge the answers.
+ *   go to every primary and merge the answers. SCAN and RANDOMKEY answer for the primary serving
+ *   slot 0 only.
  * - MOVED updates the map and retries; ASK retries once on the target after ASKING; TRYAGAIN,
  *   CLUSTERDOWN, LOADING, MASTERDOWN and READONLY refresh the map and retry with backoff. A
  *   write whose reply was lost is never resent (DESIGN §3): it fails with `mayHaveRun: true`.

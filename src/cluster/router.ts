@@ -268,7 +268,9 @@ export class ClusterRouter implements ClusterRecovery {
       for (const [address, error] of errors) if (isIgnored(error)) errors.delete(address);
     }
     if (errors.size > 0) {
-      command.reject(new FanOutError(command.name, results, errors));
+      const refusal = results.size === 0 ? unanimousReply(errors) : undefined;
+      // Refused alike by every node: the caller gets the error one server would have given.
+      command.reject(refusal ?? new FanOutError(command.name, results, errors));
       return;
     }
     let merged: RespValue;
@@ -280,6 +282,17 @@ export class ClusterRouter implements ClusterRecovery {
     }
     command.resolve(merged, resp);
   }
+}
+
+/** The error reply every node gave (same code and message), if they all gave the same one. */
+function unanimousReply(errors: ReadonlyMap<string, Error>): ReplyError | undefined {
+  let first: ReplyError | undefined;
+  for (const error of errors.values()) {
+    if (!(error instanceof ReplyError)) return undefined;
+    if (first === undefined) first = error;
+    else if (error.code !== first.code || error.message !== first.message) return undefined;
+  }
+  return first;
 }
 
 async function readyConnection(handle: NodeHandle): Promise<Connection> {

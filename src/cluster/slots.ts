@@ -115,6 +115,8 @@ export function slotOfCall(commandName: string, keys: KeySpec, args: readonly Re
       step = keys.step;
       break;
     case 'numkeys': {
+      // A destination key before the count (ZUNIONSTORE) is rare enough for the general way.
+      if (keys.destination !== undefined) return commonSlot(commandName, keysOf(keys, args));
       const count = Number(args[keys.index]);
       if (!Number.isInteger(count) || count <= 0) return ANY_SLOT;
       first = keys.index + 1;

@@ -48,19 +48,32 @@ export interface SharedCluster {
 /**
  * Starts one cluster before the tests of the file (the enclosing suite) and stops it after them,
  * with every client made through the returned handle. Read `shared.cluster` inside tests only.
+ * `early` starts it at once, while the suites declared before this one run: a fresh cluster
+ * spends its first two seconds waiting (a new primary stays unwritable that long), not computing.
  */
-export function useCluster(options: StartClusterOptions = THREE_BY_ONE): SharedCluster {
+export function useCluster(
+  options: StartClusterOptions = THREE_BY_ONE,
+  { early = false }: { early?: boolean } = {},
+): SharedCluster {
   let cluster: RedisCluster | undefined;
   const directs = new Map<number, Promise<Client>>();
   const clusters: Cluster[] = [];
+  let starting: Promise<RedisCluster> | undefined;
+  const start = () => {
+    starting ??= startCluster(options);
+    return starting;
+  };
+  // A failure is reported by the hook below, where the tests can see it.
+  if (early) start().catch(() => undefined);
 
   before(async () => {
-    cluster = await startCluster(options);
+    cluster = await start();
   });
   after(async () => {
     await Promise.all(clusters.map((client) => client.quit().catch(() => client.disconnect())));
     for (const pending of directs.values()) (await pending.catch(() => undefined))?.disconnect();
-    await cluster?.stop();
+    // Also a cluster started early whose tests never ran.
+    await (cluster ?? (await starting?.catch(() => undefined)))?.stop();
   });
 
   const started = (): RedisCluster => {
@@ -229,7 +242,7 @@ export async function eventually(probe: () => Promise<boolean>, ms = 5000): Prom
 }
 
 /** A fresh key (unique to this run) owned by `node`. */
-export async function keyOwnedBy(redis: ClusterContext, node: RedisServer, prefix: string): Promise<string> {
+export async function keyOwnedBy(redis: SharedCluster, node: RedisServer, prefix: string): Promise<string> {
   const ranges = (await redis.slotRanges()).get(node.port);
   assert.ok(ranges !== undefined && ranges.length > 0);
   const [start, end] = ranges[0];

@@ -8,7 +8,9 @@ import { type ClusterContext, delta, forEachProtocol, useCluster } from './clust
 // Where commands go on a real 3-primary cluster. Every check of "where" asks the nodes directly:
 // CLUSTER KEYSLOT / CLUSTER SLOTS for the owner, CLUSTER GETKEYSINSLOT for who holds a key, and
 // INFO commandstats — a command a node refused with MOVED or CROSSSLOT shows as `rejected_calls`,
-// so "no rejected calls anywhere" means every command went straight to its owner.
+// so "no rejected calls anywhere" means every command went straight to its owner. What each
+// command does on a cluster (hash-tagged MSET/MGET/DEL, DBSIZE and FLUSHDB on every primary) is
+// in the command suites, test/client/commands/, which run on a cluster too.
 
 const shared = useCluster();
 
@@ -69,24 +71,6 @@ forEachProtocol(shared, (redis) => {
     }
     assert.equal(perPrimary.size, 3, 'every primary received keys');
     for (const count of perPrimary.values()) assert.ok(count >= 5);
-  });
-
-  test('keys with one {hash tag} share a slot and work together in MSET, MGET and DEL', async () => {
-    const tag = uniqueKey('user');
-    const a = `{${tag}}.a`;
-    const b = `{${tag}}.b`;
-    const c = `{${tag}}.c`;
-    assert.equal(await redis.keyslot(a), await redis.keyslot(b));
-    assert.equal(await redis.client.mset({ [a]: '1', [b]: '2', [c]: '3' }), 'OK');
-    assert.deepEqual(await redis.client.mget(a, b, c), ['1', '2', '3']);
-    const owner = await redis.ownerOf(await redis.keyslot(tag));
-    for (const key of [a, b, c])
-      assert.deepEqual(
-        (await redis.holdersOf(key)).map((node) => node.port),
-        [owner.port],
-      );
-    assert.equal(await redis.client.del(a, b, c), 3);
-    assert.deepEqual(await redis.client.mget(a, b), [null, null]);
   });
 
   test('cross-slot MGET, DEL, EVAL, EVALSHA and FCALL are refused with CROSSSLOT and reach no node', async () => {
@@ -188,17 +172,6 @@ forEachProtocol(shared, (redis) => {
     });
     assert.deepEqual(await redis.callsOn(primaries, 'zunion'), callsBefore);
     assert.deepEqual(await redis.rejectedOn(primaries, 'zunion'), rejectedBefore);
-  });
-
-  test('DBSIZE sums the keys of every primary', async () => {
-    const { primaries } = redis.cluster;
-    for (const node of primaries) await redis.client.set(await keyOwnedBy(redis, node, 'dbsize'), 'x');
-    const perPrimary = await Promise.all(primaries.map(async (node) => (await redis.direct(node)).dbsize()));
-    assert.ok(
-      perPrimary.every((count) => count > 0),
-      `${perPrimary}`,
-    );
-    assert.equal(await redis.client.dbsize(), sum(perPrimary));
   });
 
   test('FLUSHALL empties every primary', async () => {

@@ -403,19 +403,19 @@ export const sortedSetCommands = {
     reply: asNumber,
   }),
   /**
-   * https://redis.io/commands/zunionstore/ — the size of the stored result. The key spec names the
-   * source keys only: `destination` (also a key) cannot be expressed next to a `numkeys` spec.
+   * https://redis.io/commands/zunionstore/ — the size of the stored result. `destination` is a key
+   * too: on a cluster it must share the sources' slot.
    */
   zunionstore: command({
     name: 'ZUNIONSTORE',
-    keys: { kind: 'numkeys', index: 1 },
+    keys: { kind: 'numkeys', index: 1, destination: 0 },
     args: zstoreArgs('ZUNIONSTORE'),
     reply: asNumber,
   }),
   /** https://redis.io/commands/zinterstore/ — the size of the stored result; key spec as `zunionstore`. */
   zinterstore: command({
     name: 'ZINTERSTORE',
-    keys: { kind: 'numkeys', index: 1 },
+    keys: { kind: 'numkeys', index: 1, destination: 0 },
     args: zstoreArgs('ZINTERSTORE'),
     reply: asNumber,
   }),
