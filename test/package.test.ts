@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from './helpers.js';
 
@@ -34,4 +34,35 @@ test('both builds ship their type declarations', () => {
   ]) {
     assert.ok(existsSync(join(root, file)), `${file} is missing`);
   }
+});
+
+/** The files `npm pack` would put in the tarball, as package-relative paths. */
+function packedFiles(): Set<string> {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
+  return new Set(pack.files.map((file) => file.path));
+}
+
+test('every source map in the package points at sources the package ships', {
+  skip: existsSync(join(root, 'dist', 'esm', 'index.js')) ? false : 'dist/ is not built (npm run build)',
+}, () => {
+  const files = packedFiles();
+  const maps = [...files].filter((file) => file.endsWith('.map'));
+  assert.ok(maps.length > 100, `only ${maps.length} maps packed`);
+  const missing: string[] = [];
+  for (const map of maps) {
+    const { sources, sourceRoot } = JSON.parse(readFileSync(join(root, map), 'utf8')) as {
+      sources: string[];
+      sourceRoot?: string;
+    };
+    for (const source of sources) {
+      const target = posix.normalize(posix.join(dirname(map), sourceRoot ?? '', source));
+      if (!files.has(target)) missing.push(`${map} -> ${target}`);
+    }
+  }
+  assert.deepEqual(missing, []);
 });
