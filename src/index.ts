@@ -6,12 +6,20 @@ export type {
   FunctionRestorePolicy,
   FunctionStats,
 } from './client/commands/scripting.js';
+export type { ScoredMember } from './client/commands/sorted-sets.js';
 export type { SetOptions } from './client/commands/strings.js';
 export { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export { Pipeline } from './client/pipeline.js';
 export { ClientView, type CommandRouter } from './client/router.js';
-export type { BufferCommands, Commands } from './client/surface.js';
+export type { Unbuffered } from './client/spec.js';
+export type {
+  BufferClientView,
+  BufferCommands,
+  BufferMulti,
+  BufferPipeline,
+  Commands,
+} from './client/surface.js';
 export { Cluster, type ClusterOptions } from './cluster/cluster.js';
 export { slotOf } from './cluster/slots.js';
 export type { CommandOptions } from './connection/command.js';

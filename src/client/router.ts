@@ -6,7 +6,7 @@ import { type CallMethod, type Executor, installSurface } from './executor.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
 import type { CommandSpec } from './spec.js';
-import type { BufferCommands, Commands } from './surface.js';
+import type { BufferClientView, Commands } from './surface.js';
 
 /**
  * Where commands of a surface go. A `Client` has one connection; a cluster picks one per call.
@@ -67,9 +67,9 @@ export abstract class RouterBase extends EventEmitter implements CommandRouter {
   }
 
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
+  withOptions(options: CommandOptions & { buffers: true }): BufferClientView;
   withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView {
+  withOptions(options: CommandOptions): ClientView | BufferClientView {
     return new ClientView(this, { ...options });
   }
 

@@ -1,5 +1,8 @@
 import type { CommandTable } from './commands/index.js';
 import type { CallMethod } from './executor.js';
+import type { Multi } from './multi.js';
+import type { Pipeline } from './pipeline.js';
+import type { ClientView } from './router.js';
 import type { ScriptingMethods } from './scripting-methods.js';
 import type { BufferCommandMethods, CommandMethods } from './spec.js';
 
@@ -20,3 +23,22 @@ export interface BufferCommands
   extends Omit<BufferCommandMethods<CommandTable>, HandTyped>,
     ScriptingMethods,
     CallMethod {}
+
+// The buffers surfaces replace the string one rather than intersect with it: in `ClientView &
+// BufferCommands` each method would be an overload pair whose first (string) signature wins.
+
+/** What `withOptions({ buffers: true })` returns: a view whose replies carry Buffers. */
+export interface BufferClientView
+  extends Omit<ClientView, keyof Commands | 'pipeline' | 'multi'>,
+    BufferCommands {
+  /** A pipeline whose calls use this view's options, Buffers included. */
+  pipeline(): BufferPipeline;
+  /** A transaction whose calls use this view's options, Buffers included. */
+  multi(): BufferMulti;
+}
+
+/** A pipeline of a buffers view. */
+export interface BufferPipeline extends Omit<Pipeline, keyof Commands>, BufferCommands {}
+
+/** A transaction of a buffers view. */
+export interface BufferMulti extends Omit<Multi, keyof Commands>, BufferCommands {}
