@@ -66,3 +66,26 @@ test('every source map in the package points at sources the package ships', {
   }
   assert.deepEqual(missing, []);
 });
+
+test("the README shipped to the registry links every document and image by an absolute URL into the package's own files", () => {
+  const files = packedFiles();
+  const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const shipped = run(['scripts/registry-readme.mjs', 'print']);
+  const targets = [...shipped.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+  const base = `https://cdn.jsdelivr.net/npm/${name}@${version}/`;
+  const inPackage = targets.filter((target) => target.startsWith(base));
+  assert.ok(inPackage.length >= 8, `only ${inPackage.length} links into the package`);
+  const relative = targets.filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'));
+  assert.deepEqual(relative, [], 'relative links left in the registry README');
+  const dead = inPackage
+    .map((target) => target.slice(base.length).split('#')[0])
+    .filter((path) =>
+      path.endsWith('/') ? ![...files].some((file) => file.startsWith(path)) : !files.has(path),
+    );
+  assert.deepEqual(dead, [], 'links to files the package does not ship');
+  // The README in the repository keeps its relative links.
+  assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /\]\(docs\/semantics\.md\)/);
+});

@@ -157,6 +157,6 @@ function call(this: Executor, name: string, ...args: RedisArg[]): Promise<RespVa
 
 /** The methods `installSurface` adds, for `interface X extends CommandSurface {}`. */
 export interface CallMethod {
-  /** Runs any command; the reply comes back as decoded (see DESIGN §2), without shaping. */
+  /** Runs any command; the reply comes back as decoded (see "Values" in the README), without shaping. */
   call(command: string, ...args: RedisArg[]): Promise<RespValue>;
 }

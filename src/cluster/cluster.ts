@@ -46,7 +46,7 @@ export interface Cluster extends Commands {}
  *   FLUSHALL/FLUSHDB/DBSIZE, which go to every primary (see `fanout.ts`).
  * - MOVED updates the map and retries; ASK retries once on the target after ASKING; TRYAGAIN,
  *   CLUSTERDOWN, LOADING, MASTERDOWN and READONLY refresh the map and retry with backoff. A
- *   write whose reply was lost is never resent (DESIGN §3): it fails with `mayHaveRun: true`.
+ *   write whose reply was lost is never resent (at most once): it fails with `mayHaveRun: true`.
  */
 export class Cluster extends RouterBase {
   readonly #pool: NodePool;
