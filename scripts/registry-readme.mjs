@@ -29,6 +29,8 @@ const base = `https://cdn.jsdelivr.net/npm/${name}@${version}/`;
 /** Whether `path` (relative to the package root) is inside one of package.json's `files`. */
 function shipped(path) {
   const clean = posix.normalize(path).replace(/\/$/, '');
+  // A folder is shipped when some entry lies inside it (`examples/*.mjs` ships `examples/`).
+  if (statSync(clean).isDirectory() && files.some((entry) => entry.startsWith(`${clean}/`))) return true;
   return files.some((entry) => {
     if (entry.includes('*')) {
       const [dir, pattern] = [posix.dirname(entry), posix.basename(entry)];
