@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import ts from 'typescript';
+import type ts from 'typescript';
 import { repoRoot } from './helpers.js';
 
 // Compile-time checks with the TypeScript compiler itself: a fixture under test/fixtures either
@@ -11,6 +12,14 @@ import { repoRoot } from './helpers.js';
 const root = repoRoot();
 const MARKER = '// expect-error';
 
+// Loaded on first use: the test runner also runs this helper file on its own (every .js under
+// .build/test is a test file to it), and loading the compiler costs about a second.
+let compiler: typeof ts | undefined;
+function typescript(): typeof ts {
+  compiler ??= createRequire(import.meta.url)('typescript') as typeof ts;
+  return compiler;
+}
+
 export interface Found {
   line: number;
   text: string;
@@ -18,6 +27,7 @@ export interface Found {
 
 /** Builds one program over `fixtures` (paths under test/fixtures) with strict NodeNext options. */
 export function compileFixtures(fixtures: readonly string[]): ts.Program {
+  const ts = typescript();
   const program = ts.createProgram(
     fixtures.map((name) => fixturePath(name)),
     {
@@ -43,6 +53,7 @@ export function fixturePath(name: string): string {
 
 /** The diagnostics of one fixture, each with its 1-based line. */
 export function diagnosticsOf(program: ts.Program, name: string): Found[] {
+  const ts = typescript();
   const source = program.getSourceFile(fixturePath(name));
   assert.ok(source !== undefined, `${name} is not part of the program`);
   return ts.getPreEmitDiagnostics(program, source).map((diagnostic) => {
