@@ -1,8 +1,11 @@
 // Runs every example in order: the standalone ones against one Redis server (REDIS_URL if set,
-// otherwise a throwaway redis-server started for the occasion), then the cluster example against
-// REDIS_CLUSTER_URL or a throwaway local cluster.
+// otherwise a throwaway redis-server started for the occasion), then the cluster examples against
+// REDIS_CLUSTER_URL or a throwaway local cluster. The TypeScript examples (examples/typescript)
+// run from their compiled form in .build/examples.
 //
-//   npm run examples          (builds first, then runs this file)
+//   npm run examples          (builds dist/ and compiles the TypeScript examples, then runs this file)
+import { main as tsCluster } from '../.build/examples/cluster.js';
+import { main as tsWalkthrough } from '../.build/examples/walkthrough.js';
 import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
 import { main as patterns } from './patterns.mjs';
@@ -11,7 +14,7 @@ import { main as walkthrough } from './walkthrough.mjs';
 
 const redis = await getRedis();
 try {
-  for (const example of [walkthrough, patterns, further]) await example(redis.url);
+  for (const example of [walkthrough, patterns, further, tsWalkthrough]) await example(redis.url);
 } catch (error) {
   process.exitCode = 1;
   console.error('\nAn example failed:', error);
@@ -26,6 +29,7 @@ if (process.exitCode !== 1) {
     const seed = await getCluster();
     try {
       await cluster(seed.url);
+      await tsCluster(seed.url);
       console.log('\nAll examples ran.');
     } catch (error) {
       process.exitCode = 1;

@@ -1,4 +1,4 @@
-// The walkthrough of DESIGN §1, step by step: running a Lua script by its hash, loading it when
+// The walkthrough of the README (the program redmoon is held to), step by step: running a Lua script by its hash, loading it when
 // the server lacks it, the Script helper, and a Redis Functions library.
 //
 //   node examples/walkthrough.mjs          (after `npm run build`)

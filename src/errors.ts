@@ -2,6 +2,10 @@
  * Every error redmoon raises is a `RedisError`. Branch on `err.code` (stable) or on the class,
  * never on message text. Each class says whether the command may have run on the server and
  * whether retrying it is safe.
+ *
+ * The ES module and CommonJS builds of the package share these classes (the ES build re-exports
+ * the CommonJS ones), so `instanceof` holds across them: an error raised by code that `require`s
+ * redmoon is an instance of the classes that code which `import`s it sees.
  */
 export class RedisError extends Error {
   /** A stable, machine-readable code. */

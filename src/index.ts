@@ -1,15 +1,46 @@
+/**
+ * A Redis client for Node.js built around Lua scripts and Redis Functions: `Client` for one
+ * server, `Cluster` for a Redis Cluster, `Script`, `Library` and `RedisFunction` for server-side
+ * logic, and the error classes every failure is an instance of.
+ *
+ * @module redmoon
+ */
 export { Client } from './client/client.js';
+export type {
+  CopyOptions,
+  ExpireCondition,
+  KeyScanOptions,
+  RestoreOptions,
+  ScanOptions,
+} from './client/commands/keys.js';
+export type { ListEnd, LposOptions } from './client/commands/lists.js';
 export type {
   FunctionInfo,
   FunctionLibraryInfo,
   FunctionRestorePolicy,
   FunctionStats,
 } from './client/commands/scripting.js';
+export type { FlushMode } from './client/commands/server.js';
+export type {
+  RangeLimit,
+  ScoreBound,
+  ScoredMember,
+  ZaddOptions,
+  ZrangeOptions,
+  ZstoreOptions,
+} from './client/commands/sorted-sets.js';
 export type { SetOptions } from './client/commands/strings.js';
 export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export type { Pipeline } from './client/pipeline.js';
-export type { BufferCommands, Commands } from './client/surface.js';
+export type { Unbuffered } from './client/spec.js';
+export type {
+  BufferClientView,
+  BufferCommands,
+  BufferMulti,
+  BufferPipeline,
+  Commands,
+} from './client/surface.js';
 export type { ClientView } from './client/view.js';
 export { Cluster, type ClusterOptions } from './cluster/cluster.js';
 export { slotOf } from './cluster/slots.js';

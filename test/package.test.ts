@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from './helpers.js';
 
@@ -58,4 +58,58 @@ test('the package root exports the public API only, and its types hide the inter
   const declarations = readFileSync(join(root, 'dist/esm/client/base-client.d.ts'), 'utf8');
   for (const internal of ['_command', '_dispatch', '_connectionFor', '_sendBatch', '_executeWith'])
     assert.ok(!declarations.includes(internal), `${internal} appears in the published types`);
+});
+
+/** The files `npm pack` would put in the tarball, as package-relative paths. */
+function packedFiles(): Set<string> {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
+  return new Set(pack.files.map((file) => file.path));
+}
+
+test('every source map in the package points at sources the package ships', {
+  skip: existsSync(join(root, 'dist', 'esm', 'index.js')) ? false : 'dist/ is not built (npm run build)',
+}, () => {
+  const files = packedFiles();
+  const maps = [...files].filter((file) => file.endsWith('.map'));
+  assert.ok(maps.length > 100, `only ${maps.length} maps packed`);
+  const missing: string[] = [];
+  for (const map of maps) {
+    const { sources, sourceRoot } = JSON.parse(readFileSync(join(root, map), 'utf8')) as {
+      sources: string[];
+      sourceRoot?: string;
+    };
+    for (const source of sources) {
+      const target = posix.normalize(posix.join(dirname(map), sourceRoot ?? '', source));
+      if (!files.has(target)) missing.push(`${map} -> ${target}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+test("the README shipped to the registry links every document and image by an absolute URL into the package's own files", () => {
+  const files = packedFiles();
+  const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const shipped = run(['scripts/registry-readme.mjs', 'print']);
+  const targets = [...shipped.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)].map((match) => match[1]);
+  const base = `https://cdn.jsdelivr.net/npm/${name}@${version}/`;
+  const inPackage = targets.filter((target) => target.startsWith(base));
+  assert.ok(inPackage.length >= 8, `only ${inPackage.length} links into the package`);
+  const relative = targets.filter((target) => !/^[a-z]+:/i.test(target) && !target.startsWith('#'));
+  assert.deepEqual(relative, [], 'relative links left in the registry README');
+  const dead = inPackage
+    .map((target) => target.slice(base.length).split('#')[0])
+    .filter((path) =>
+      path.endsWith('/') ? ![...files].some((file) => file.startsWith(path)) : !files.has(path),
+    );
+  assert.deepEqual(dead, [], 'links to files the package does not ship');
+  // The README in the repository keeps its relative links.
+  assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /\]\(docs\/semantics\.md\)/);
 });

@@ -13,7 +13,7 @@ import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
 import { type CommandSpec, redactedArgs } from './spec.js';
-import type { BufferCommands, Commands } from './surface.js';
+import type { BufferClientView, Commands } from './surface.js';
 import { ClientView } from './view.js';
 
 /**
@@ -76,9 +76,9 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
   }
 
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
+  withOptions(options: CommandOptions & { buffers: true }): BufferClientView;
   withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView {
+  withOptions(options: CommandOptions): ClientView | BufferClientView {
     return new ClientView(this, { ...options });
   }
 

@@ -42,7 +42,7 @@ export function withCommands<Base extends AbstractConstructor>(Base: Base) {
   abstract class WithCommands extends Base implements CommandTarget {
     abstract _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown>;
 
-    /** Runs any command; the reply comes back as decoded (see DESIGN §2), without shaping. */
+    /** Runs any command; the reply comes back as decoded (see "Values" in the README), without shaping. */
     call(name: string, ...args: RedisArg[]): Promise<RespValue> {
       let resolved: { spec: CommandSpec; args: RedisArg[] };
       try {

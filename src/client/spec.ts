@@ -204,18 +204,36 @@ export type CommandMethods<Table> = {
     : never;
 };
 
-/** The same reply type with blob strings as Buffers (for `withOptions({ buffers: true })`). */
-export type Bufferize<T> = T extends 'OK' | 'QUEUED' | 'PONG'
+declare const unbuffered: unique symbol;
+
+/**
+ * Marks a string reply that stays a string on a buffers view (`withOptions({ buffers: true })`):
+ * a simple-string status such as TYPE's answer, or text redmoon builds itself such as a SCAN
+ * cursor. A `string & Unbuffered` is a `string` for every other purpose.
+ */
+export type Unbuffered = { readonly [unbuffered]: true };
+
+/**
+ * The same reply type as decoded with blob strings as Buffers (`withOptions({ buffers: true })`).
+ * The decoder turns blob strings into Buffers and leaves simple strings alone, so the wide
+ * `string` of a reply type becomes `Buffer` while string literals (`'OK'`, `'PONG'`: simple
+ * strings) and `Unbuffered` strings stay; arrays, tuples, maps and objects change member by member.
+ */
+export type Bufferize<T> = T extends Unbuffered
   ? T
   : T extends string
-    ? Buffer
-    : T extends Array<infer Item>
-      ? Bufferize<Item>[]
+    ? string extends T
+      ? Buffer
+      : T
+    : T extends Buffer | number | bigint | boolean | null | undefined
+      ? T
       : T extends Map<infer K, infer V>
         ? Map<Bufferize<K>, Bufferize<V>>
-        : T extends Record<string, unknown>
-          ? { [K in keyof T]: Bufferize<T[K]> }
-          : T;
+        : T extends Set<infer V>
+          ? Set<Bufferize<V>>
+          : T extends object
+            ? { [K in keyof T]: Bufferize<T[K]> }
+            : T;
 
 export type BufferCommandMethods<Table> = {
   [Name in keyof Table]: Table[Name] extends CommandSpec<infer Params, infer Reply>

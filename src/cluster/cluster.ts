@@ -47,7 +47,7 @@ export interface Cluster extends Commands {}
  *   slot 0 only.
  * - MOVED updates the map and retries; ASK retries once on the target after ASKING; TRYAGAIN,
  *   CLUSTERDOWN, LOADING, MASTERDOWN and READONLY refresh the map and retry with backoff. A
- *   write whose reply was lost is never resent (DESIGN §3): it fails with `mayHaveRun: true`.
+ *   write whose reply was lost is never resent (at most once): it fails with `mayHaveRun: true`.
  */
 export class Cluster extends BaseClient {
   readonly #pool: NodePool;

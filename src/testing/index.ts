@@ -1,6 +1,11 @@
-// The public test harness, `redmoon/testing`: real redis-server processes for tests, started on
-// free loopback ports and reaped when the test process ends. It depends on Node and the
-// redis-server, redis-cli and openssl binaries only, never on the client it is there to test.
+/**
+ * The public test harness: real `redis-server` processes (standalone, with TLS, or a Redis
+ * Cluster) for tests, started on free loopback ports with throwaway directories and reaped when
+ * the test process ends. It depends on Node and the redis-server, redis-cli and openssl binaries
+ * only, never on the client it is there to test.
+ *
+ * @module redmoon/testing
+ */
 
 export { type RedisCluster, type StartClusterOptions, startCluster } from './cluster.js';
 export type { ConfigValue, RedisConfig } from './redis-config.js';

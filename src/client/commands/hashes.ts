@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg } from '../../resp/types.js';
 import { asBoolean, asDouble, asInteger, asNumber, asObject, asPairs, pairsFromFlat } from '../replies.js';
-import { command, FIRST_KEY } from '../spec.js';
+import { command, FIRST_KEY, type Unbuffered } from '../spec.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { flattenEntries } from './strings.js';
 
@@ -152,7 +152,7 @@ export const hashCommands = {
     readOnly: true,
     args: (key: RedisArg, cursor: RedisArg, options?: ScanOptions) =>
       pushScanOptions('HSCAN', [key, cursor], options),
-    reply: (raw): { cursor: string; entries: Array<[string, string]> } => ({
+    reply: (raw): { cursor: string & Unbuffered; entries: Array<[string, string]> } => ({
       cursor: scanCursor(raw),
       entries: pairsFromFlat<string, string>(raw[1]),
     }),

@@ -1,7 +1,15 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asBoolean, asNumber } from '../replies.js';
-import { ALL_KEYS, command, everyPrimary, FIRST_KEY, type KeySpec, NO_KEYS } from '../spec.js';
+import {
+  ALL_KEYS,
+  command,
+  everyPrimary,
+  FIRST_KEY,
+  type KeySpec,
+  NO_KEYS,
+  type Unbuffered,
+} from '../spec.js';
 
 /** SOURCE and DESTINATION (RENAME, COPY, SMOVE, LMOVE): the first two arguments are keys. */
 export const FIRST_TWO_KEYS: KeySpec = { kind: 'range', first: 0, last: 1, step: 1 };
@@ -67,8 +75,8 @@ export function pushScanOptions(
  * unsigned 64-bit number; the scan is complete when it is `'0'`. A string even with
  * `withOptions({ buffers: true })`, so the same loop ends for both.
  */
-export function scanCursor(raw: RespValue): string {
-  return String((raw as RespValue[])[0]);
+export function scanCursor(raw: RespValue): string & Unbuffered {
+  return String((raw as RespValue[])[0]) as string & Unbuffered;
 }
 
 function expireArgs(commandName: string) {
@@ -205,7 +213,7 @@ export const keyCommands = {
     keys: FIRST_KEY,
     readOnly: true,
     args: (key: RedisArg) => [key],
-    reply: (raw): string => raw as string,
+    reply: (raw): string & Unbuffered => raw as string & Unbuffered,
   }),
   /** https://redis.io/commands/rename/ */
   rename: command({
@@ -257,7 +265,7 @@ export const keyCommands = {
     keys: NO_KEYS,
     readOnly: true,
     args: scanArgs,
-    reply: (raw): { cursor: string; keys: string[] } => ({
+    reply: (raw): { cursor: string & Unbuffered; keys: string[] } => ({
       cursor: scanCursor(raw),
       keys: raw[1] as string[],
     }),

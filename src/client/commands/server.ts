@@ -70,7 +70,8 @@ export const serverCommands = {
     keys: NO_KEYS,
     readOnly: true,
     args: (message?: RedisArg): RedisArg[] => (message === undefined ? [] : [message]),
-    reply: asText,
+    // PONG is a simple string (a string on a buffers view too); the echoed message a blob string.
+    reply: (raw): 'PONG' | (string & {}) => raw as string,
   }),
   /** https://redis.io/commands/echo/ */
   echo: command({

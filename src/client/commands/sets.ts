@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asBoolean, asNumber } from '../replies.js';
-import { ALL_KEYS, command, FIRST_KEY } from '../spec.js';
+import { ALL_KEYS, command, FIRST_KEY, type Unbuffered } from '../spec.js';
 import { FIRST_TWO_KEYS, pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 
 // Set replies are arrays in both protocols: the decoder turns RESP3 sets into arrays (DESIGN §2).
@@ -141,7 +141,7 @@ export const setCommands = {
     readOnly: true,
     args: (key: RedisArg, cursor: RedisArg, options?: ScanOptions) =>
       pushScanOptions('SSCAN', [key, cursor], options),
-    reply: (raw): { cursor: string; members: string[] } => ({
+    reply: (raw): { cursor: string & Unbuffered; members: string[] } => ({
       cursor: scanCursor(raw),
       members: raw[1] as string[],
     }),

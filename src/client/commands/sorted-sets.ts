@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asDouble, asNullableDouble, asNumber } from '../replies.js';
-import { type ByProtocol, command, FIRST_KEY } from '../spec.js';
+import { type ByProtocol, command, FIRST_KEY, type Unbuffered } from '../spec.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { ALL_KEYS_BUT_LAST } from './lists.js';
 
@@ -426,7 +426,7 @@ export const sortedSetCommands = {
     readOnly: true,
     args: (key: RedisArg, cursor: RedisArg, options?: ScanOptions) =>
       pushScanOptions('ZSCAN', [key, cursor], options),
-    reply: (raw): { cursor: string; members: ScoredMember[] } => ({
+    reply: (raw): { cursor: string & Unbuffered; members: ScoredMember[] } => ({
       cursor: scanCursor(raw),
       members: scoredFromFlat(raw[1]),
     }),

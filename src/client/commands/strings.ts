@@ -56,7 +56,8 @@ export const stringCommands = {
     name: 'SET',
     keys: FIRST_KEY,
     args: setArgs,
-    reply: (raw): string | null => raw as string | null,
+    // 'OK' is a simple string (a string on a buffers view too); an old value is a blob string.
+    reply: (raw): 'OK' | (string & {}) | null => raw as string | null,
   }),
   /** https://redis.io/commands/setnx/ */
   setnx: command({
