@@ -6,7 +6,33 @@ export type {
   FunctionRestorePolicy,
   FunctionStats,
 } from './client/commands/scripting.js';
+export type {
+  StreamAutoclaim,
+  StreamAutoclaimIds,
+  StreamConsumerInfo,
+  StreamEntry,
+  StreamGroupEntry,
+  StreamGroupInfo,
+  StreamId,
+  StreamInfo,
+  StreamPendingEntry,
+  StreamPendingSummary,
+  StreamRead,
+} from './client/commands/stream-replies.js';
+export type {
+  StreamOffsets,
+  StreamTrim,
+  XaddOptions,
+  XautoclaimOptions,
+  XclaimOptions,
+  XgroupCreateOptions,
+  XpendingRangeOptions,
+  XrangeOptions,
+  XreadgroupOptions,
+  XreadOptions,
+} from './client/commands/streams.js';
 export type { SetOptions } from './client/commands/strings.js';
+export type { BufferIterators, Iterators } from './client/iterators.js';
 export { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export { Pipeline } from './client/pipeline.js';

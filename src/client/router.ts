@@ -1,8 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import { type CallMethod, type Executor, installSurface } from './executor.js';
+import {
+  type BufferIterators,
+  type Iterators,
+  installIterators,
+  type ScanRequest,
+  type ScanSource,
+  standalonePages,
+} from './iterators.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
 import type { CommandSpec } from './spec.js';
@@ -12,7 +20,7 @@ import type { BufferCommands, Commands } from './surface.js';
  * Where commands of a surface go. A `Client` has one connection; a cluster picks one per call.
  * Pipelines, transactions and scripting helpers talk to this, not to a concrete client.
  */
-export interface CommandRouter extends Executor, CallMethod {
+export interface CommandRouter extends Executor, CallMethod, ScanSource {
   /** Runs a command with per-call options. */
   _executeWith(
     spec: CommandSpec,
@@ -33,6 +41,8 @@ export interface CommandRouter extends Executor, CallMethod {
   /** Sends a pipeline's commands, each resolving its own promise. */
   _sendBatch(commands: readonly Command[]): void;
 }
+
+export interface RouterBase extends Iterators {}
 
 /**
  * What `Client` and `Cluster` share above routing: per-call views, pipelines and transactions,
@@ -66,9 +76,14 @@ export abstract class RouterBase extends EventEmitter implements CommandRouter {
     return command.promise;
   }
 
+  /** The pages of a SCAN-family iteration (see `iterators.ts`); a cluster covers every primary. */
+  _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return standalonePages(this, request, options);
+  }
+
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
-  withOptions(options: CommandOptions): ClientView & Commands;
+  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands & BufferIterators;
+  withOptions(options: CommandOptions): ClientView & Commands & Iterators;
   withOptions(options: CommandOptions): ClientView {
     return new ClientView(this, { ...options });
   }
@@ -129,6 +144,10 @@ export class ClientView implements CommandRouter {
     this.#client._sendBatch(commands);
   }
 
+  _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return this.#client._scanPages(request, { ...this.#options, ...options });
+  }
+
   pipeline(): Pipeline & Commands {
     return new Pipeline(this.#client, this.#options) as Pipeline & Commands;
   }
@@ -139,3 +158,5 @@ export class ClientView implements CommandRouter {
 }
 
 installSurface(ClientView.prototype);
+installIterators(RouterBase.prototype);
+installIterators(ClientView.prototype);

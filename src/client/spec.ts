@@ -9,11 +9,14 @@ import type { RedisArg } from '../resp/types.js';
  * - `none`: no keys (PING, INFO, SCRIPT LOAD).
  * - `range`: keys from `first` to `last` (negative counts from the end, -1 = last) every `step`.
  * - `numkeys`: `args[index]` is a key count and that many keys follow it (EVAL, FCALL, ZUNION).
+ * - `keyword`: the keys are the first half of the arguments after `keyword`, searched from
+ *   `startFrom` (XREAD ... STREAMS k1 k2 id1 id2; the server's own spec says `limit 2`).
  */
 export type KeySpec =
   | { readonly kind: 'none' }
   | { readonly kind: 'range'; readonly first: number; readonly last: number; readonly step: number }
-  | { readonly kind: 'numkeys'; readonly index: number };
+  | { readonly kind: 'numkeys'; readonly index: number }
+  | { readonly kind: 'keyword'; readonly keyword: string; readonly startFrom: number };
 
 export const NO_KEYS: KeySpec = { kind: 'none' };
 /** The first argument is the only key (GET, HSET, LPUSH, ...). */
@@ -44,6 +47,11 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly keysKnown: boolean;
   /** `args` itself refuses every value that cannot be sent, so batches need not check again. */
   readonly argsChecked: boolean;
+  /**
+   * The command may block the connection (XREAD/XREADGROUP with BLOCK): such commands are meant
+   * for dedicated connections.
+   */
+  readonly blocking?: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
@@ -56,6 +64,8 @@ export interface CommandDefinition<Params extends unknown[], Reply> {
   reply?: (raw: any) => Reply;
   buffers?: boolean;
   argsChecked?: boolean;
+  /** See `CommandSpec.blocking`. */
+  blocking?: true;
 }
 
 /** Declares a command. The reply type is inferred from `reply`, or given explicitly. */
@@ -72,6 +82,7 @@ export function command<Params extends unknown[], Reply = unknown>(
     buffers: definition.buffers ?? false,
     keysKnown: true,
     argsChecked: definition.argsChecked ?? false,
+    blocking: definition.blocking === true,
   };
 }
 
@@ -91,7 +102,17 @@ export function keysOf(keys: KeySpec, args: readonly RedisArg[]): RedisArg[] {
       if (!Number.isInteger(count) || count < 0) return [];
       return args.slice(keys.index + 1, keys.index + 1 + count);
     }
+    case 'keyword':
+      for (let i = keys.startFrom; i < args.length; i++) {
+        if (isKeyword(args[i], keys.keyword)) return args.slice(i + 1, i + 1 + ((args.length - i - 1) >> 1));
+      }
+      return [];
   }
+}
+
+function isKeyword(arg: RedisArg, keyword: string): boolean {
+  if (typeof arg === 'string') return arg.length === keyword.length && arg.toUpperCase() === keyword;
+  return Buffer.isBuffer(arg) && arg.length === keyword.length && arg.toString().toUpperCase() === keyword;
 }
 
 /** The method signatures a table of specs gives a client, pipeline or transaction. */
@@ -101,11 +122,21 @@ export type CommandMethods<Table> = {
     : never;
 };
 
+declare const textReply: unique symbol;
+
+/**
+ * A reply string that stays a `string` on a buffers view: ASCII by nature, compared by loops and
+ * sent back by callers (stream IDs). Any string is assignable to it.
+ */
+export type TextReply = string & { readonly [textReply]?: true };
+
 /** The same reply type with blob strings as Buffers (for `withOptions({ buffers: true })`). */
 export type Bufferize<T> = T extends 'OK' | 'QUEUED' | 'PONG'
   ? T
   : T extends string
-    ? Buffer
+    ? typeof textReply extends keyof T
+      ? string
+      : Buffer
     : T extends Array<infer Item>
       ? Bufferize<Item>[]
       : T extends Map<infer K, infer V>

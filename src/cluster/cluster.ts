@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { createCommand } from '../client/command-factory.js';
 import { COMMANDS } from '../client/commands/index.js';
 import { installSurface } from '../client/executor.js';
+import type { ScanRequest } from '../client/iterators.js';
 import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
 import { RouterBase } from '../client/router.js';
 import { type CommandSpec, keysOf } from '../client/spec.js';
@@ -9,11 +10,12 @@ import type { Commands } from '../client/surface.js';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ArgumentError, ClusterError } from '../errors.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import { CommandKeys, UNKNOWN_KEYS } from './command-keys.js';
 import { FAN_OUT } from './fanout.js';
 import { NodePool } from './node-pool.js';
 import { dispatch, fanOut, type RouteContext } from './route.js';
+import { clusterScanPages } from './scan.js';
 import { ANY_SLOT, commonSlot } from './slots.js';
 import { type NodeAddress, nodeAddress } from './topology.js';
 
@@ -173,7 +175,12 @@ export class Cluster extends RouterBase {
     } catch (error) {
       command.reject(error as Error);
     }
+    if (command.route === ANY_SLOT && spec.name === 'SCAN') command.reject(SCAN_REFUSED());
     return command;
+  }
+
+  override _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return clusterScanPages(this.#context, this.#commandTimeout, request, options);
   }
 
   readonly #abort = (command: Command) => {
@@ -237,6 +244,15 @@ export class Cluster extends RouterBase {
     return `Cluster { primaries: [${this.primaries.join(', ')}], status: ${this.#status} }`;
   }
 }
+
+/**
+ * One SCAN page would cover one primary and end with cursor '0' as if complete; a node option
+ * would leave failovers and resharding to the caller. `scanIterator` covers every primary.
+ */
+const SCAN_REFUSED = () =>
+  new ArgumentError(
+    'SCAN: a page covers one primary only; use cluster.scanIterator() to scan every primary (or a Client on one node)',
+  );
 
 function seedAddress(node: string | { host: string; port: number }, options: ClientOptions): NodeAddress {
   if (typeof node === 'string') {

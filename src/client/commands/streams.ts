@@ -1,0 +1,495 @@
+import { ArgumentError } from '../../errors.js';
+import type { RedisArg } from '../../resp/types.js';
+import { asBoolean, asNumber } from '../replies.js';
+import { command, FIRST_KEY, type KeySpec } from '../spec.js';
+import {
+  asAutoclaim,
+  asAutoclaimIds,
+  asConsumerInfos,
+  asGroupInfos,
+  asPendingEntries,
+  asPendingSummary,
+  asStreamEntries,
+  asStreamGroupReads,
+  asStreamIds,
+  asStreamInfo,
+  asStreamReads,
+  type StreamId,
+} from './stream-replies.js';
+import { flattenEntries } from './strings.js';
+
+/**
+ * How XADD and XTRIM trim a stream: keep at most `maxlen` entries (MAXLEN), or drop entries with
+ * IDs below `minid` (MINID). https://redis.io/commands/xtrim/
+ */
+export type StreamTrim = ({ maxlen: number; minid?: never } | { minid: RedisArg; maxlen?: never }) & {
+  /**
+   * `true` sends `~`: trim only whole internal nodes, much cheaper, possibly keeping a few more
+   * entries; `false` sends `=` (exact, the server's default).
+   */
+  approximate?: boolean;
+  /** With `approximate`: evict at most this many entries per call (LIMIT); 0 means no limit. */
+  limit?: number;
+};
+
+/** Options of XADD. https://redis.io/commands/xadd/ */
+export interface XaddOptions {
+  /** Do not create the stream when it does not exist (NOMKSTREAM): `xadd` then returns null. */
+  nomkstream?: boolean;
+  /** Trim the stream in the same call. */
+  trim?: StreamTrim;
+}
+
+/** Options of XRANGE and XREVRANGE. */
+export interface XrangeOptions {
+  /** At most this many entries (COUNT). */
+  count?: number;
+}
+
+/**
+ * The streams XREAD/XREADGROUP read, each with the ID to read after: `{ jobs: '$' }`, a Map or
+ * `[[key, id], ...]` (for Buffer keys). All keys must share one hash slot on a cluster.
+ */
+export type StreamOffsets = Record<string, RedisArg> | Map<RedisArg, RedisArg> | Array<[RedisArg, RedisArg]>;
+
+/** Options of XREAD. https://redis.io/commands/xread/ */
+export interface XreadOptions {
+  /** At most this many entries per stream (COUNT). */
+  count?: number;
+  /**
+   * Wait up to this many milliseconds for an entry (BLOCK); 0 waits forever. A blocked call holds
+   * its connection: give it a client of its own, and a `timeout` longer than the block.
+   */
+  block?: number;
+}
+
+/** Options of XREADGROUP. https://redis.io/commands/xreadgroup/ */
+export interface XreadgroupOptions extends XreadOptions {
+  /** Do not add the entries to the pending list: they count as acknowledged (NOACK). */
+  noack?: boolean;
+}
+
+/** Options of XGROUP CREATE. https://redis.io/commands/xgroup-create/ */
+export interface XgroupCreateOptions {
+  /** Create the stream, empty, if it does not exist (MKSTREAM). */
+  mkstream?: boolean;
+  /** How many entries the group has read already, so its `lag` is right (ENTRIESREAD, Redis 7). */
+  entriesRead?: number;
+}
+
+/** Options of XPENDING's extended form. https://redis.io/commands/xpending/ */
+export interface XpendingRangeOptions {
+  /** Only entries idle at least this many milliseconds (IDLE). */
+  idle?: number;
+  /** Only entries pending for this consumer. */
+  consumer?: RedisArg;
+}
+
+/** Options of XCLAIM. https://redis.io/commands/xclaim/ */
+export interface XclaimOptions {
+  /** Set the entries' idle time to this many milliseconds (IDLE). Excludes `time`. */
+  idle?: number;
+  /** Set the idle time as of this Unix time in milliseconds (TIME). Excludes `idle`. */
+  time?: number;
+  /** Set the delivery count (RETRYCOUNT). */
+  retryCount?: number;
+  /** Claim even IDs that are not pending, if they exist in the stream (FORCE). */
+  force?: boolean;
+}
+
+/** Options of XAUTOCLAIM. https://redis.io/commands/xautoclaim/ */
+export interface XautoclaimOptions {
+  /** Examine at most this many pending entries (COUNT; server default 100). */
+  count?: number;
+}
+
+/** Keys after STREAMS (XREAD [COUNT n] [BLOCK ms] STREAMS k1 k2 id1 id2). */
+const XREAD_KEYS: KeySpec = { kind: 'keyword', keyword: 'STREAMS', startFrom: 0 };
+/** XREADGROUP GROUP group consumer ... STREAMS: the search starts past the group and consumer. */
+const XREADGROUP_KEYS: KeySpec = { kind: 'keyword', keyword: 'STREAMS', startFrom: 3 };
+
+function wholeNumber(commandName: string, name: string, value: unknown, minimum: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new ArgumentError(
+      `${commandName}: ${name} must be ${minimum === 0 ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+function pushTrim(commandName: string, args: RedisArg[], trim: StreamTrim): RedisArg[] {
+  if (trim === null || typeof trim !== 'object') {
+    throw new ArgumentError(`${commandName}: trim must be { maxlen } or { minid }`);
+  }
+  const byLength = trim.maxlen !== undefined;
+  if (byLength === (trim.minid !== undefined)) {
+    throw new ArgumentError(`${commandName}: trim takes exactly one of maxlen and minid`);
+  }
+  args.push(byLength ? 'MAXLEN' : 'MINID');
+  if (trim.approximate !== undefined) args.push(trim.approximate ? '~' : '=');
+  args.push(byLength ? wholeNumber(commandName, 'maxlen', trim.maxlen, 0) : (trim.minid as RedisArg));
+  if (trim.limit !== undefined) {
+    // The server refuses LIMIT without `~` (exact trimming has no partial form).
+    if (trim.approximate !== true) throw new ArgumentError(`${commandName}: limit needs approximate: true`);
+    args.push('LIMIT', wholeNumber(commandName, 'limit', trim.limit, 0));
+  }
+  return args;
+}
+
+function xaddArgs(
+  key: RedisArg,
+  id: RedisArg,
+  fields: Record<string, RedisArg> | Map<RedisArg, RedisArg> | Array<[RedisArg, RedisArg]>,
+  options?: XaddOptions,
+): RedisArg[] {
+  const args: RedisArg[] = [key];
+  if (options?.nomkstream) args.push('NOMKSTREAM');
+  if (options?.trim !== undefined) pushTrim('XADD', args, options.trim);
+  args.push(id, ...flattenEntries('XADD', fields));
+  return args;
+}
+
+function rangeArgs(commandName: string) {
+  return (key: RedisArg, from: RedisArg, to: RedisArg, options?: XrangeOptions): RedisArg[] => {
+    const args: RedisArg[] = [key, from, to];
+    if (options?.count !== undefined) args.push('COUNT', wholeNumber(commandName, 'count', options.count, 1));
+    return args;
+  };
+}
+
+function pushStreams(commandName: string, args: RedisArg[], streams: StreamOffsets): RedisArg[] {
+  const keys: RedisArg[] = [];
+  const ids: RedisArg[] = [];
+  if (streams instanceof Map || Array.isArray(streams)) {
+    for (const pair of streams) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw new ArgumentError(`${commandName}: streams must be [key, id] pairs`);
+      }
+      keys.push(pair[0]);
+      ids.push(pair[1]);
+    }
+  } else if (streams !== null && typeof streams === 'object') {
+    for (const key of Object.keys(streams)) {
+      keys.push(key);
+      ids.push(streams[key]);
+    }
+  } else {
+    throw new ArgumentError(`${commandName}: streams must be an object, Map or array of [key, id] pairs`);
+  }
+  if (keys.length === 0) throw new ArgumentError(`${commandName}: needs at least one stream`);
+  args.push('STREAMS', ...keys, ...ids);
+  return args;
+}
+
+function pushReadOptions(commandName: string, args: RedisArg[], options: XreadOptions | undefined): void {
+  if (options?.count !== undefined) args.push('COUNT', wholeNumber(commandName, 'count', options.count, 1));
+  if (options?.block !== undefined) args.push('BLOCK', wholeNumber(commandName, 'block', options.block, 0));
+}
+
+function xreadArgs(streams: StreamOffsets, options?: XreadOptions): RedisArg[] {
+  const args: RedisArg[] = [];
+  pushReadOptions('XREAD', args, options);
+  return pushStreams('XREAD', args, streams);
+}
+
+function xreadgroupArgs(
+  group: RedisArg,
+  consumer: RedisArg,
+  streams: StreamOffsets,
+  options?: XreadgroupOptions,
+): RedisArg[] {
+  const args: RedisArg[] = ['GROUP', group, consumer];
+  pushReadOptions('XREADGROUP', args, options);
+  if (options?.noack) args.push('NOACK');
+  return pushStreams('XREADGROUP', args, streams);
+}
+
+function xgroupCreateArgs(
+  key: RedisArg,
+  group: RedisArg,
+  id: RedisArg,
+  options?: XgroupCreateOptions,
+): RedisArg[] {
+  const args: RedisArg[] = [key, group, id];
+  if (options?.mkstream) args.push('MKSTREAM');
+  if (options?.entriesRead !== undefined) {
+    args.push('ENTRIESREAD', wholeNumber('XGROUP CREATE', 'entriesRead', options.entriesRead, 0));
+  }
+  return args;
+}
+
+function xgroupSetidArgs(
+  key: RedisArg,
+  group: RedisArg,
+  id: RedisArg,
+  options?: { entriesRead?: number },
+): RedisArg[] {
+  const args: RedisArg[] = [key, group, id];
+  if (options?.entriesRead !== undefined) {
+    args.push('ENTRIESREAD', wholeNumber('XGROUP SETID', 'entriesRead', options.entriesRead, 0));
+  }
+  return args;
+}
+
+function xpendingRangeArgs(
+  key: RedisArg,
+  group: RedisArg,
+  start: RedisArg,
+  end: RedisArg,
+  count: number,
+  options?: XpendingRangeOptions,
+): RedisArg[] {
+  const args: RedisArg[] = [key, group];
+  if (options?.idle !== undefined) args.push('IDLE', wholeNumber('XPENDING', 'idle', options.idle, 0));
+  args.push(start, end, wholeNumber('XPENDING', 'count', count, 1));
+  if (options?.consumer !== undefined) args.push(options.consumer);
+  return args;
+}
+
+function xclaimArgs(justId: boolean) {
+  return (
+    key: RedisArg,
+    group: RedisArg,
+    consumer: RedisArg,
+    minIdleTime: number,
+    ids: RedisArg | readonly RedisArg[],
+    options?: XclaimOptions,
+  ): RedisArg[] => {
+    const list = Array.isArray(ids) ? ids : [ids as RedisArg];
+    if (list.length === 0) throw new ArgumentError('XCLAIM: needs at least one ID');
+    const args: RedisArg[] = [
+      key,
+      group,
+      consumer,
+      wholeNumber('XCLAIM', 'minIdleTime', minIdleTime, 0),
+      ...list,
+    ];
+    if (options !== undefined) {
+      if (options.idle !== undefined && options.time !== undefined) {
+        throw new ArgumentError('XCLAIM: idle and time cannot be used together');
+      }
+      if (options.idle !== undefined) args.push('IDLE', wholeNumber('XCLAIM', 'idle', options.idle, 0));
+      if (options.time !== undefined) args.push('TIME', wholeNumber('XCLAIM', 'time', options.time, 0));
+      if (options.retryCount !== undefined) {
+        args.push('RETRYCOUNT', wholeNumber('XCLAIM', 'retryCount', options.retryCount, 0));
+      }
+      if (options.force) args.push('FORCE');
+    }
+    if (justId) args.push('JUSTID');
+    return args;
+  };
+}
+
+function xautoclaimArgs(justId: boolean) {
+  return (
+    key: RedisArg,
+    group: RedisArg,
+    consumer: RedisArg,
+    minIdleTime: number,
+    start: RedisArg,
+    options?: XautoclaimOptions,
+  ): RedisArg[] => {
+    const args: RedisArg[] = [
+      key,
+      group,
+      consumer,
+      wholeNumber('XAUTOCLAIM', 'minIdleTime', minIdleTime, 0),
+      start,
+    ];
+    if (options?.count !== undefined)
+      args.push('COUNT', wholeNumber('XAUTOCLAIM', 'count', options.count, 1));
+    if (justId) args.push('JUSTID');
+    return args;
+  };
+}
+
+/**
+ * Stream commands. Entries are `{ id, fields }` (see `StreamEntry`), XREAD/XREADGROUP answer one
+ * `{ stream, entries }` per stream that had entries, and nil replies are `null`, on RESP2 and
+ * RESP3 alike. https://redis.io/docs/latest/develop/data-types/streams/
+ */
+export const streamCommands = {
+  /**
+   * https://redis.io/commands/xadd/ — `xadd(key, '*', { job: 'mail' })`; the new entry's ID, or
+   * `null` with `nomkstream` when the stream does not exist. `id` is `'*'` for a server-made ID.
+   */
+  xadd: command({
+    name: 'XADD',
+    keys: FIRST_KEY,
+    args: xaddArgs,
+    reply: (raw): StreamId | null => (raw === null ? null : String(raw)),
+  }),
+  /** https://redis.io/commands/xrange/ — entries from `start` to `end` (`'-'`, `'+'`, `'(id'` excludes). */
+  xrange: command({
+    name: 'XRANGE',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: rangeArgs('XRANGE'),
+    reply: asStreamEntries,
+  }),
+  /** https://redis.io/commands/xrevrange/ — as `xrange`, newest first: `xrevrange(key, '+', '-')`. */
+  xrevrange: command({
+    name: 'XREVRANGE',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: rangeArgs('XREVRANGE'),
+    reply: asStreamEntries,
+  }),
+  /** https://redis.io/commands/xlen/ — the number of entries; 0 if the stream does not exist. */
+  xlen: command({
+    name: 'XLEN',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: (key: RedisArg) => [key],
+    reply: asNumber,
+  }),
+  /** https://redis.io/commands/xdel/ — the number of entries deleted. */
+  xdel: command({
+    name: 'XDEL',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, id: RedisArg, ...ids: RedisArg[]) => [key, id, ...ids],
+    reply: asNumber,
+  }),
+  /** https://redis.io/commands/xtrim/ — `xtrim(key, { maxlen: 1000, approximate: true })`; entries removed. */
+  xtrim: command({
+    name: 'XTRIM',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, trim: StreamTrim) => pushTrim('XTRIM', [key], trim),
+    reply: asNumber,
+  }),
+  /**
+   * https://redis.io/commands/xread/ — `xread({ events: '$' }, { block: 5000 })`: the entries per
+   * stream that had any, or `null` when none had (or the block timed out). With `block` the call
+   * blocks its connection.
+   */
+  xread: command({
+    name: 'XREAD',
+    keys: XREAD_KEYS,
+    readOnly: true,
+    blocking: true,
+    args: xreadArgs,
+    reply: asStreamReads,
+  }),
+  /**
+   * https://redis.io/commands/xreadgroup/ — `xreadgroup('workers', 'w1', { jobs: '>' })`: new
+   * entries (`'>'`) or this consumer's pending ones (an ID), per stream; `null` when nothing was
+   * read. Adds what it reads to the group's pending list (unless `noack`), so it is a write. With
+   * `block` the call blocks its connection.
+   */
+  xreadgroup: command({
+    name: 'XREADGROUP',
+    keys: XREADGROUP_KEYS,
+    blocking: true,
+    args: xreadgroupArgs,
+    reply: asStreamGroupReads,
+  }),
+  /** https://redis.io/commands/xack/ — how many of the IDs were pending and are now acknowledged. */
+  xack: command({
+    name: 'XACK',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, group: RedisArg, id: RedisArg, ...ids: RedisArg[]) => [key, group, id, ...ids],
+    reply: asNumber,
+  }),
+  /** https://redis.io/commands/xgroup-create/ — `id` is `'$'` (only new entries) or `'0'` (all). */
+  xgroupCreate: command({
+    name: 'XGROUP CREATE',
+    keys: FIRST_KEY,
+    args: xgroupCreateArgs,
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/xgroup-destroy/ — `true` if the group existed. */
+  xgroupDestroy: command({
+    name: 'XGROUP DESTROY',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, group: RedisArg) => [key, group],
+    reply: asBoolean,
+  }),
+  /** https://redis.io/commands/xgroup-setid/ — moves the group's last delivered ID. */
+  xgroupSetid: command({
+    name: 'XGROUP SETID',
+    keys: FIRST_KEY,
+    args: xgroupSetidArgs,
+    reply: (raw): 'OK' => raw as 'OK',
+  }),
+  /** https://redis.io/commands/xgroup-createconsumer/ — `true` if created, `false` if it existed. */
+  xgroupCreateconsumer: command({
+    name: 'XGROUP CREATECONSUMER',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, group: RedisArg, consumer: RedisArg) => [key, group, consumer],
+    reply: asBoolean,
+  }),
+  /** https://redis.io/commands/xgroup-delconsumer/ — the number of entries the consumer had pending (now dropped). */
+  xgroupDelconsumer: command({
+    name: 'XGROUP DELCONSUMER',
+    keys: FIRST_KEY,
+    args: (key: RedisArg, group: RedisArg, consumer: RedisArg) => [key, group, consumer],
+    reply: asNumber,
+  }),
+  /** https://redis.io/commands/xpending/ — the summary: how many are pending, the ID range, per consumer. */
+  xpending: command({
+    name: 'XPENDING',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: (key: RedisArg, group: RedisArg) => [key, group],
+    reply: asPendingSummary,
+  }),
+  /**
+   * https://redis.io/commands/xpending/ — the extended form: up to `count` pending entries from
+   * `start` to `end` (`'-'`, `'+'`), optionally only those idle `idle` ms or of one `consumer`.
+   */
+  xpendingRange: command({
+    name: 'XPENDING',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: xpendingRangeArgs,
+    reply: asPendingEntries,
+  }),
+  /**
+   * https://redis.io/commands/xclaim/ — takes over pending entries idle at least `minIdleTime` ms;
+   * the entries claimed (deleted ones are dropped from the pending list and not returned).
+   */
+  xclaim: command({ name: 'XCLAIM', keys: FIRST_KEY, args: xclaimArgs(false), reply: asStreamEntries }),
+  /** https://redis.io/commands/xclaim/ — as `xclaim` with JUSTID: the IDs claimed; the delivery count is not incremented. */
+  xclaimJustId: command({ name: 'XCLAIM', keys: FIRST_KEY, args: xclaimArgs(true), reply: asStreamIds }),
+  /**
+   * https://redis.io/commands/xautoclaim/ — claims pending entries idle at least `minIdleTime` ms,
+   * scanning from `start` (`'0-0'`); call again with `next` until it is `'0-0'`.
+   */
+  xautoclaim: command({
+    name: 'XAUTOCLAIM',
+    keys: FIRST_KEY,
+    args: xautoclaimArgs(false),
+    reply: asAutoclaim,
+  }),
+  /** https://redis.io/commands/xautoclaim/ — as `xautoclaim` with JUSTID: IDs only. */
+  xautoclaimJustId: command({
+    name: 'XAUTOCLAIM',
+    keys: FIRST_KEY,
+    args: xautoclaimArgs(true),
+    reply: asAutoclaimIds,
+  }),
+  /** https://redis.io/commands/xinfo-stream/ — length, IDs, first and last entries (see `StreamInfo`). */
+  xinfoStream: command({
+    name: 'XINFO STREAM',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: (key: RedisArg) => [key],
+    reply: asStreamInfo,
+  }),
+  /** https://redis.io/commands/xinfo-groups/ — one `StreamGroupInfo` per consumer group. */
+  xinfoGroups: command({
+    name: 'XINFO GROUPS',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: (key: RedisArg) => [key],
+    reply: asGroupInfos,
+  }),
+  /** https://redis.io/commands/xinfo-consumers/ — one `StreamConsumerInfo` per consumer of `group`. */
+  xinfoConsumers: command({
+    name: 'XINFO CONSUMERS',
+    keys: FIRST_KEY,
+    readOnly: true,
+    args: (key: RedisArg, group: RedisArg) => [key, group],
+    reply: asConsumerInfos,
+  }),
+};
