@@ -117,6 +117,22 @@ function wholeNumber(commandName: string, name: string, value: unknown, minimum:
   return value;
 }
 
+/** Appends IDs given one by one or as an array (`xack(key, group, entries.map((e) => e.id))`). */
+function withIds(
+  commandName: string,
+  args: RedisArg[],
+  ids: RedisArg | readonly RedisArg[],
+  more: readonly RedisArg[],
+): RedisArg[] {
+  if (Array.isArray(ids)) args.push(...ids);
+  else args.push(ids as RedisArg);
+  args.push(...more);
+  if (Array.isArray(ids) && ids.length === 0 && more.length === 0) {
+    throw new ArgumentError(`${commandName}: needs at least one ID`);
+  }
+  return args;
+}
+
 function pushTrim(commandName: string, args: RedisArg[], trim: StreamTrim): RedisArg[] {
   if (trim === null || typeof trim !== 'object') {
     throw new ArgumentError(`${commandName}: trim must be { maxlen } or { minid }`);
@@ -343,11 +359,12 @@ export const streamCommands = {
     args: (key: RedisArg) => [key],
     reply: asNumber,
   }),
-  /** https://redis.io/commands/xdel/ — the number of entries deleted. */
+  /** https://redis.io/commands/xdel/ — `xdel(key, id, ...)` or an array of IDs; the number deleted. */
   xdel: command({
     name: 'XDEL',
     keys: FIRST_KEY,
-    args: (key: RedisArg, id: RedisArg, ...ids: RedisArg[]) => [key, id, ...ids],
+    args: (key: RedisArg, ids: RedisArg | readonly RedisArg[], ...more: RedisArg[]) =>
+      withIds('XDEL', [key], ids, more),
     reply: asNumber,
   }),
   /** https://redis.io/commands/xtrim/ — `xtrim(key, { maxlen: 1000, approximate: true })`; entries removed. */
@@ -383,11 +400,12 @@ export const streamCommands = {
     args: xreadgroupArgs,
     reply: asStreamGroupReads,
   }),
-  /** https://redis.io/commands/xack/ — how many of the IDs were pending and are now acknowledged. */
+  /** https://redis.io/commands/xack/ — `xack(key, group, id, ...)` or an array of IDs; how many of the IDs were pending and are now acknowledged. */
   xack: command({
     name: 'XACK',
     keys: FIRST_KEY,
-    args: (key: RedisArg, group: RedisArg, id: RedisArg, ...ids: RedisArg[]) => [key, group, id, ...ids],
+    args: (key: RedisArg, group: RedisArg, ids: RedisArg | readonly RedisArg[], ...more: RedisArg[]) =>
+      withIds('XACK', [key, group], ids, more),
     reply: asNumber,
   }),
   /** https://redis.io/commands/xgroup-create/ — `id` is `'$'` (only new entries) or `'0'` (all). */
