@@ -199,7 +199,8 @@ forEachProtocol(shared, (redis) => {
   });
 });
 
-test('kill -9 of a primary mid-scan: the scan waits out the failover and still finds every key', { // A kill -9 failover waits out cluster-node-timeout: seconds, so it runs with REDMOON_SOAK=1.
+test('kill -9 of a primary mid-scan: the scan waits out the failover and still finds every key', {
+  // A kill -9 failover waits out cluster-node-timeout: seconds, so it runs with REDMOON_SOAK=1.
   skip: process.env.REDMOON_SOAK !== '1',
 }, async () => {
   const redis = Object.create(shared, { resp: { value: 3 } }) as ClusterContext;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { COMMANDS } from '../../../src/client/commands/index.js';
 import { type CommandSpec, keysOf } from '../../../src/client/spec.js';
+import type { BufferCommands } from '../../../src/index.js';
 import { ReplyError, type StreamEntry } from '../../../src/index.js';
 import { forEachProtocol, sleep, uniqueKey } from '../../helpers.js';
 
@@ -61,6 +62,17 @@ test('reads are marked read-only, writes are not, and the blocking reads say the
   assert.equal(spec('xread').blocking, true);
   assert.equal(spec('xreadgroup').blocking, true);
   assert.equal(spec('xadd').blocking, false);
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type BufferRead = NonNullable<Awaited<ReturnType<BufferCommands['xread']>>>[number];
+
+test('on the buffers surface, stream IDs are typed string and values, names Buffer', () => {
+  // Compile-time checks: a wrong type fails `tsc`, and the values below at run time.
+  const idIsString: Same<BufferRead['entries'][number]['id'], string> = true;
+  const valueIsBuffer: Same<BufferRead['entries'][number]['fields'][string], Buffer> = true;
+  const streamIsBuffer: Same<BufferRead['stream'], Buffer> = true;
+  assert.deepEqual([idIsString, valueIsBuffer, streamIsBuffer], [true, true, true]);
 });
 
 forEachProtocol((redis) => {
