@@ -7,6 +7,18 @@ export type {
   FunctionStats,
 } from './client/commands/scripting.js';
 export type {
+  StreamOffsets,
+  StreamTrim,
+  XaddOptions,
+  XautoclaimOptions,
+  XclaimOptions,
+  XgroupCreateOptions,
+  XpendingRangeOptions,
+  XrangeOptions,
+  XreadgroupOptions,
+  XreadOptions,
+} from './client/commands/stream-args.js';
+export type {
   StreamAutoclaim,
   StreamAutoclaimIds,
   StreamConsumerInfo,
@@ -19,18 +31,6 @@ export type {
   StreamPendingSummary,
   StreamRead,
 } from './client/commands/stream-replies.js';
-export type {
-  StreamOffsets,
-  StreamTrim,
-  XaddOptions,
-  XautoclaimOptions,
-  XclaimOptions,
-  XgroupCreateOptions,
-  XpendingRangeOptions,
-  XrangeOptions,
-  XreadgroupOptions,
-  XreadOptions,
-} from './client/commands/streams.js';
 export type { SetOptions } from './client/commands/strings.js';
 export type { BufferIterators, Iterators } from './client/iterators.js';
 export { Multi } from './client/multi.js';
