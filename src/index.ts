@@ -29,7 +29,33 @@ export type {
   ZrangeOptions,
   ZstoreOptions,
 } from './client/commands/sorted-sets.js';
+export type {
+  StreamOffsets,
+  StreamTrim,
+  XaddOptions,
+  XautoclaimOptions,
+  XclaimOptions,
+  XgroupCreateOptions,
+  XpendingRangeOptions,
+  XrangeOptions,
+  XreadgroupOptions,
+  XreadOptions,
+} from './client/commands/stream-args.js';
+export type {
+  StreamAutoclaim,
+  StreamAutoclaimIds,
+  StreamConsumerInfo,
+  StreamEntry,
+  StreamGroupEntry,
+  StreamGroupInfo,
+  StreamId,
+  StreamInfo,
+  StreamPendingEntry,
+  StreamPendingSummary,
+  StreamRead,
+} from './client/commands/stream-replies.js';
 export type { SetOptions } from './client/commands/strings.js';
+export type { BufferIterators, Iterators } from './client/iterators.js';
 export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export type { Pipeline } from './client/pipeline.js';

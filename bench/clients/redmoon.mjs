@@ -5,9 +5,11 @@ import { NotAvailable } from './index.mjs';
 // `redmoon-base` variant loads REDMOON_BASE_ENTRY instead (an earlier build, for before/after).
 const base = process.argv[2] === 'redmoon-base';
 if (base && process.env.REDMOON_BASE_ENTRY === undefined) {
-  throw new Error('redmoon-base needs REDMOON_BASE_ENTRY: the path of an earlier build\'s dist/esm/index.js');
+  throw new Error("redmoon-base needs REDMOON_BASE_ENTRY: the path of an earlier build's dist/esm/index.js");
 }
-const redmoon = await import(base ? process.env.REDMOON_BASE_ENTRY : (process.env.REDMOON_BENCH_ENTRY ?? 'redmoon'));
+const redmoon = await import(
+  base ? process.env.REDMOON_BASE_ENTRY : (process.env.REDMOON_BENCH_ENTRY ?? 'redmoon')
+);
 
 /**
  * The benchmark's adapter interface, implemented by every file in this folder:

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import {
   type CommandContext,
   commandChannel,
   type ServerAddress,
   tracedCommands,
 } from '../telemetry/channels.js';
+import { type ScanRequest, standalonePages, withIterators } from './iterators.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -20,7 +21,14 @@ import { ClientView } from './view.js';
  * What `Client` and `Cluster` share above routing: the command methods, per-call views,
  * pipelines and transactions, all built on the `CommandRouter` methods each implements.
  */
-export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitter) {
+/** An event emitter made without options (its constructor's options type is not exported). */
+export abstract class Emitter extends EventEmitter {
+  constructor() {
+    super();
+  }
+}
+
+export abstract class BaseClient extends /* @__PURE__ */ withIterators(withCommands(Emitter)) {
   /** Sends a command built by `_command` (not yet settled) to wherever it must go. @internal */
   abstract _dispatch(command: Command, spec: CommandSpec): void;
   /** @internal */
@@ -73,6 +81,11 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
       context.server = this._addressOf(command);
       return command.promise;
     }, context);
+  }
+
+  /** The pages of a SCAN-family iteration (see `iterators.ts`); a cluster covers every primary. @internal */
+  _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return standalonePages(this, request, options);
   }
 
   /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */

@@ -16,6 +16,12 @@ export function prefixKeys(keys: KeySpec, args: RedisArg[], prefix: string): Red
     first = keys.first;
     last = keys.last < 0 ? args.length + keys.last : keys.last;
     step = keys.step;
+  } else if (keys.kind === 'keyword') {
+    // XREAD ... STREAMS k1 k2 id1 id2: the first half after the keyword.
+    let at = keys.startFrom;
+    while (at < args.length && String(args[at]).toUpperCase() !== keys.keyword) at++;
+    first = at + 1;
+    last = at + ((args.length - at - 1) >> 1);
   } else {
     const count = Number(args[keys.index]);
     if (!Number.isInteger(count) || count <= 0) return args;

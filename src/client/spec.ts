@@ -10,11 +10,14 @@ import type { RedisArg, RespValue } from '../resp/types.js';
  * - `range`: keys from `first` to `last` (negative counts from the end, -1 = last) every `step`.
  * - `numkeys`: `args[index]` is a key count and that many keys follow it (EVAL, FCALL, ZUNION);
  *   `destination`, when given, is the position of one more key before the count (ZUNIONSTORE).
+ * - `keyword`: the keys are the first half of the arguments after `keyword`, searched from
+ *   `startFrom` (XREAD ... STREAMS k1 k2 id1 id2; the server's own spec says `limit 2`).
  */
 export type KeySpec =
   | { readonly kind: 'none' }
   | { readonly kind: 'range'; readonly first: number; readonly last: number; readonly step: number }
-  | { readonly kind: 'numkeys'; readonly index: number; readonly destination?: number };
+  | { readonly kind: 'numkeys'; readonly index: number; readonly destination?: number }
+  | { readonly kind: 'keyword'; readonly keyword: string; readonly startFrom: number };
 
 export const NO_KEYS: KeySpec = { kind: 'none' };
 /** The first argument is the only key (GET, HSET, LPUSH, ...). */
@@ -28,6 +31,7 @@ export const EVERY_OTHER_KEY: KeySpec = { kind: 'range', first: 0, last: -1, ste
  * Where a cluster sends a command (the description's `cluster`):
  * - `slot`: to the node serving its keys' slot; keyless commands to any primary (the one serving
  *   slot 0). The default.
+ * - `refused`: keyless calls are refused before sending (SCAN: use `scanIterator`).
  * - `primaries`: to every primary — and, with `replicas`, to every replica the cluster reads from
  *   (the script cache is per node) — merging the answers with `merge`. Errors whose code is
  *   `ignoredCode` are dropped while at least one node succeeded (NOTBUSY from idle nodes when
@@ -35,6 +39,8 @@ export const EVERY_OTHER_KEY: KeySpec = { kind: 'range', first: 0, last: -1, ste
  */
 export type ClusterPolicy =
   | { readonly kind: 'slot' }
+  /** Keyless, it would answer for one node only and look complete: refused, saying what to use. */
+  | { readonly kind: 'refused'; readonly reason: string }
   | {
       readonly kind: 'primaries';
       readonly merge: (replies: RespValue[]) => RespValue;
@@ -88,6 +94,11 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly buffers: boolean;
   /** `args` itself refuses every value that cannot be sent, so batches need not check again. */
   readonly argsChecked: boolean;
+  /**
+   * The command may block the connection (XREAD/XREADGROUP with BLOCK): such commands are meant
+   * for dedicated connections.
+   */
+  readonly blocking?: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
@@ -124,6 +135,8 @@ export interface CommandDefinition<Params extends unknown[], Reply> {
   reply?: ReplyDefinition<Reply>;
   buffers?: boolean;
   argsChecked?: boolean;
+  /** See `CommandSpec.blocking`. */
+  blocking?: true;
 }
 
 export const SLOT_ROUTE: ClusterPolicy = { kind: 'slot' };
@@ -159,6 +172,7 @@ export function command<Params extends unknown[], Reply = unknown>(
     reply: shapersOf(definition.reply),
     buffers: definition.buffers ?? false,
     argsChecked: definition.argsChecked ?? false,
+    blocking: definition.blocking === true,
   };
 }
 
@@ -194,7 +208,17 @@ export function keysOf(keys: KeySpec, args: readonly RedisArg[]): RedisArg[] {
       if (keys.destination !== undefined) found.push(args[keys.destination]);
       return found;
     }
+    case 'keyword':
+      for (let i = keys.startFrom; i < args.length; i++) {
+        if (isKeyword(args[i], keys.keyword)) return args.slice(i + 1, i + 1 + ((args.length - i - 1) >> 1));
+      }
+      return [];
   }
+}
+
+function isKeyword(arg: RedisArg, keyword: string): boolean {
+  if (typeof arg === 'string') return arg.length === keyword.length && arg.toUpperCase() === keyword;
+  return Buffer.isBuffer(arg) && arg.length === keyword.length && arg.toString().toUpperCase() === keyword;
 }
 
 /** The method signatures a table of specs gives a client, pipeline or transaction. */
@@ -213,6 +237,14 @@ declare const unbuffered: unique symbol;
  */
 export type Unbuffered = { readonly [unbuffered]: true };
 
+declare const textReply: unique symbol;
+
+/**
+ * A reply string that stays a `string` on a buffers view and that any string may be assigned to:
+ * ASCII by nature, compared and sent back by callers (stream IDs).
+ */
+export type TextReply = string & { readonly [textReply]?: true };
+
 /**
  * The same reply type as decoded with blob strings as Buffers (`withOptions({ buffers: true })`).
  * The decoder turns blob strings into Buffers and leaves simple strings alone, so the wide
@@ -222,9 +254,11 @@ export type Unbuffered = { readonly [unbuffered]: true };
 export type Bufferize<T> = T extends Unbuffered
   ? T
   : T extends string
-    ? string extends T
-      ? Buffer
-      : T
+    ? typeof textReply extends keyof T
+      ? string
+      : string extends T
+        ? Buffer
+        : T
     : T extends Buffer | number | bigint | boolean | null | undefined
       ? T
       : T extends Map<infer K, infer V>

@@ -1,5 +1,6 @@
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { CommandTable } from './commands/index.js';
+import type { BufferIterators, Iterators } from './iterators.js';
 import type { Multi } from './multi.js';
 import type { Pipeline } from './pipeline.js';
 import type { ScriptingMethods } from './scripting-methods.js';
@@ -35,8 +36,9 @@ export interface CallMethod {
 
 /** What `withOptions({ buffers: true })` returns: a view whose replies carry Buffers. */
 export interface BufferClientView
-  extends Omit<ClientView, keyof Commands | 'pipeline' | 'multi'>,
-    BufferCommands {
+  extends Omit<ClientView, keyof Commands | keyof Iterators | 'pipeline' | 'multi'>,
+    BufferCommands,
+    BufferIterators {
   /** A pipeline whose calls use this view's options, Buffers included. */
   pipeline(): BufferPipeline;
   /** A transaction whose calls use this view's options, Buffers included. */

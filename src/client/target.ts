@@ -2,6 +2,7 @@ import type { Command, CommandHook, CommandOptions } from '../connection/command
 import type { Connection } from '../connection/connection.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
+import type { ScanSource } from './iterators.js';
 import type { CommandSpec } from './spec.js';
 
 /**
@@ -23,7 +24,7 @@ export interface CommandTarget {
  * call. Pipelines, transactions and views talk to this, not to a concrete client.
  * @internal
  */
-export interface CommandRouter extends CommandTarget {
+export interface CommandRouter extends CommandTarget, ScanSource {
   /** Runs a command with per-call options. */
   _executeWith(
     spec: CommandSpec,

@@ -1,7 +1,8 @@
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
+import { type ScanRequest, withIterators } from './iterators.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -15,7 +16,7 @@ export interface ClientView extends Commands {}
  * A client seen through per-call options: `client.withOptions({ timeout: 50 }).get('k')`.
  * Cheap to create; holds no connection of its own.
  */
-export class ClientView extends /* @__PURE__ */ withCommands(Object) {
+export class ClientView extends /* @__PURE__ */ withIterators(withCommands(Object)) {
   readonly #client: CommandRouter;
   readonly #options: CommandOptions;
 
@@ -58,6 +59,11 @@ export class ClientView extends /* @__PURE__ */ withCommands(Object) {
   /** @internal */
   _sendBatch(commands: readonly Command[]): void {
     this.#client._sendBatch(commands);
+  }
+
+  /** @internal */
+  _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return this.#client._scanPages(request, { ...this.#options, ...options });
   }
 
   /** @internal */

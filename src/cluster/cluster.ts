@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { BaseClient } from '../client/base-client.js';
 import { prepareCommand } from '../client/command-factory.js';
+import type { ScanRequest } from '../client/iterators.js';
 import { prefixKeys } from '../client/key-prefix.js';
 import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
 import type { CommandSpec } from '../client/spec.js';
@@ -8,12 +9,13 @@ import type { Commands } from '../client/surface.js';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ArgumentError, ClusterError, ConnectionError } from '../errors.js';
-import type { RedisArg } from '../resp/types.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { ClusterCommand, UNKNOWN_KEYS } from './cluster-command.js';
 import { CommandKeys } from './command-keys.js';
 import { NodePool } from './node-pool.js';
 import { ClusterRouter } from './router.js';
+import { clusterScanPages } from './scan.js';
 import { ANY_SLOT, slotOfCall } from './slots.js';
 import { type NodeAddress, nodeAddress } from './topology.js';
 
@@ -54,6 +56,7 @@ export class Cluster extends BaseClient {
   readonly #commandTimeout: number;
   readonly #keyPrefix: string;
   readonly #router: ClusterRouter;
+  readonly #maxRedirections: number;
   readonly #refreshInterval: number;
   #refreshTimer: NodeJS.Timeout | undefined;
   #status: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
@@ -90,7 +93,8 @@ export class Cluster extends BaseClient {
       if (this.listenerCount('error') > 0) this.emit('error', Object.assign(error, { node: node.address }));
     });
     this.#pool.on('refresh', () => this.emit('refresh'));
-    this.#router = new ClusterRouter(this.#pool, new CommandKeys(this.#pool), maxRedirections ?? 16);
+    this.#maxRedirections = maxRedirections ?? 16;
+    this.#router = new ClusterRouter(this.#pool, new CommandKeys(this.#pool), this.#maxRedirections);
   }
 
   get status(): 'idle' | 'connecting' | 'ready' | 'closed' {
@@ -186,8 +190,22 @@ export class Cluster extends BaseClient {
       command.reject(error as Error);
       return command;
     }
-    if (spec.cluster.kind === 'primaries' && command.slot === ANY_SLOT) command.fanOut = spec;
+    if (command.slot === ANY_SLOT) {
+      if (spec.cluster.kind === 'primaries') command.fanOut = spec;
+      else if (spec.cluster.kind === 'refused')
+        command.reject(new ArgumentError(`${spec.name}: ${spec.cluster.reason}`));
+    }
     return command;
+  }
+
+  /** @internal */
+  override _scanPages(request: ScanRequest, options: CommandOptions | undefined): AsyncIterable<RespValue[]> {
+    return clusterScanPages(
+      { pool: this.#pool, maxRedirections: this.#maxRedirections },
+      this.#commandTimeout,
+      request,
+      options,
+    );
   }
 
   /** Before it is written it does not run; after, or once an earlier attempt was, it may have. */
@@ -256,6 +274,10 @@ export class Cluster extends BaseClient {
   }
 }
 
+/**
+ * One SCAN page would cover one primary and end with cursor '0' as if complete; a node option
+ * would leave failovers and resharding to the caller. `scanIterator` covers every primary.
+ */
 function seedAddress(node: string | { host: string; port: number }, options: ClientOptions): NodeAddress {
   if (typeof node === 'string') {
     const resolved = resolveClientOptions({ ...options, url: node });

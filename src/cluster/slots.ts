@@ -114,6 +114,8 @@ export function slotOfCall(commandName: string, keys: KeySpec, args: readonly Re
       last = keys.last < 0 ? args.length + keys.last : keys.last;
       step = keys.step;
       break;
+    case 'keyword':
+      return commonSlot(commandName, keysOf(keys, args));
     case 'numkeys': {
       // A destination key before the count (ZUNIONSTORE) is rare enough for the general way.
       if (keys.destination !== undefined) return commonSlot(commandName, keysOf(keys, args));

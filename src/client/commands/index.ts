@@ -7,6 +7,7 @@ import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
 import { sortedSetCommands } from './sorted-sets.js';
+import { streamCommands } from './streams.js';
 import { stringCommands } from './strings.js';
 
 /** Every described command, by method name. One entry per command; see `spec.ts`. */
@@ -17,6 +18,7 @@ export const COMMANDS = {
   ...listCommands,
   ...setCommands,
   ...sortedSetCommands,
+  ...streamCommands,
   ...serverCommands,
   ...scriptingCommands,
 };

@@ -264,6 +264,11 @@ export const keyCommands = {
     name: 'SCAN',
     keys: NO_KEYS,
     readOnly: true,
+    cluster: {
+      kind: 'refused',
+      reason:
+        'a page covers one primary only; use cluster.scanIterator() to scan every primary (or a Client on one node)',
+    },
     args: scanArgs,
     reply: (raw): { cursor: string & Unbuffered; keys: string[] } => ({
       cursor: scanCursor(raw),
