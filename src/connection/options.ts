@@ -1,4 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { HandshakeSend } from './handshake.js';
 
 /**
  * Decides how long to wait before reconnect attempt `attempt` (1-based) after `error`;
@@ -27,6 +28,13 @@ export interface ConnectionOptions {
   maxBulkLength: number;
   /** Send READONLY after the handshake: a cluster replica connection serving reads. */
   readOnlyReplica?: boolean;
+  /**
+   * Asked before every (re)connect where to connect, instead of `host`/`port` (a Sentinel's
+   * current primary). A rejection counts as a failed attempt: the reconnect strategy applies.
+   */
+  resolveAddress?: () => Promise<{ host: string; port: number }>;
+  /** Runs after the handshake on every socket; a rejection refuses the server (Sentinel: ROLE). */
+  verifyServer?: (send: HandshakeSend) => Promise<void>;
 }
 
 /** Exponential backoff with full jitter between `initialDelay` and `maxDelay`. */
