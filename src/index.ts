@@ -28,6 +28,7 @@ export {
   ProtocolError,
   RedisError,
   ReplyError,
+  SentinelError,
   TimeoutError,
   WatchError,
 } from './errors.js';
@@ -42,3 +43,5 @@ export {
   type UntypedScript,
 } from './scripting/script.js';
 export { sha1 } from './scripting/sha1.js';
+export type { SentinelOptions } from './sentinel/options.js';
+export { Sentinel } from './sentinel/sentinel.js';
