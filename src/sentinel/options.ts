@@ -13,7 +13,7 @@ import { ArgumentError } from '../errors.js';
  * and every `Client` option (`username`, `password`, `tls`, `db`, `resp`, ...) for the primary
  * and replicas themselves.
  */
-export interface SentinelOptions extends Omit<ClientOptions, 'url' | 'host' | 'port'> {
+export interface SentinelOptions extends Omit<ClientOptions, 'url' | 'host' | 'port' | 'name'> {
   /**
    * The sentinels, as `redis://[[user]:password@]host:port` (or `rediss://`) URLs or `{ host, port }`,
    * asked in turn. Credentials and TLS in a URL are that sentinel's own.
@@ -21,6 +21,8 @@ export interface SentinelOptions extends Omit<ClientOptions, 'url' | 'host' | 'p
   sentinels: Array<string | { host: string; port: number }>;
   /** The name the sentinels monitor the primary by (`sentinel monitor <name> ...`). */
   name: string;
+  /** The connection name (CLIENT SETNAME) on the primary and replicas; `name` is the primary's. */
+  connectionName?: string;
   /** The sentinels' own user, for those whose URL names none (ACL on the sentinels). */
   sentinelUsername?: string;
   /** The sentinels' own password (`requirepass` of the sentinels), for those whose URL names none. */
@@ -48,8 +50,16 @@ export interface ResolvedSentinelOptions {
 export function resolveSentinelOptions(options: SentinelOptions): ResolvedSentinelOptions {
   if (options === null || typeof options !== 'object')
     throw new ArgumentError('Sentinel options must be an object');
-  const { sentinels, name, sentinelUsername, sentinelPassword, sentinelTls, replicaReads, ...clientOptions } =
-    options;
+  const {
+    sentinels,
+    name,
+    connectionName,
+    sentinelUsername,
+    sentinelPassword,
+    sentinelTls,
+    replicaReads,
+    ...clientOptions
+  } = options;
   if (!Array.isArray(sentinels) || sentinels.length === 0) {
     throw new ArgumentError('Sentinel needs `sentinels`: at least one sentinel URL or { host, port }');
   }
@@ -64,7 +74,7 @@ export function resolveSentinelOptions(options: SentinelOptions): ResolvedSentin
       throw new ArgumentError(`Sentinel takes no \`${key}\`: the sentinels say where the primary is`);
     }
   }
-  const data = resolveClientOptions(clientOptions);
+  const data = resolveClientOptions({ ...clientOptions, name: connectionName });
   const shared: ClientOptions = { username: sentinelUsername, password: sentinelPassword, tls: sentinelTls };
   const resolved = sentinels.map((sentinel, index): ConnectionOptions => {
     const own = sentinelAddress(sentinel, index);
