@@ -143,6 +143,7 @@ export class Sentinel extends RouterBase {
       throw error instanceof ConnectionError && error.cause instanceof SentinelError ? error.cause : error;
     }
     if (this.#replicas !== undefined) await this.#refreshReplicas();
+    if (this.#subscriber === undefined) return; // closed meanwhile
     this.#checkTimer = setInterval(() => this.#checkPrimary(), CHECK_INTERVAL_MS);
     this.#checkTimer.unref();
   }

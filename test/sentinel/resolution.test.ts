@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { ArgumentError, ReplyError, Script, Sentinel, SentinelError } from '../../src/index.js';
+import { ArgumentError, Library, ReplyError, Script, Sentinel, SentinelError } from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { findFreePort } from '../../src/testing/ports.js';
 import { PROTOCOLS, uniqueKey } from '../helpers.js';
@@ -9,7 +9,10 @@ import { eventually, useSentinel } from './sentinel-helpers.js';
 
 const PASSWORD = 'data-secret';
 const SENTINEL_PASSWORD = 'sentinel-secret';
-const shared = useSentinel({ password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD });
+const shared = useSentinel(
+  { password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD },
+  { config: { 'busy-reply-threshold': 100 } },
+);
 
 /** Makes every sentinel monitor `server` under `name` (replacing what it monitored as `name`). */
 async function monitor(name: string, server: RedisServer): Promise<void> {
@@ -176,6 +179,31 @@ for (const resp of PROTOCOLS) {
       const list = String(await (await shared.direct(await shared.harness.primary())).call('CLIENT', 'LIST'));
       assert.match(list, new RegExp(`name=copy-${resp} `));
       await Promise.all([copy.quit(), db.quit()]);
+    });
+
+    test('a function library missing on the primary is loaded when one of its functions is called', async () => {
+      const db = await shared.newSentinel({ resp });
+      const library = await Library.fromCode(
+        db,
+        `#!lua name=heal${resp}\nredis.register_function('heal_incr${resp}', function(keys) return redis.call('INCR', keys[1]) end)`,
+      );
+      const primary = await shared.direct(await shared.harness.primary());
+      assert.equal(await primary.functionDelete(`heal${resp}`), 'OK');
+      const key = uniqueKey('heal');
+      assert.equal(await library.functions.get(`heal_incr${resp}`)!.fcall(db, [key]), 1);
+      assert.ok((await primary.functionList()).some((info) => info.libraryName === `heal${resp}`));
+      await db.functionDelete(`heal${resp}`);
+      await db.quit();
+    });
+
+    test('scriptKill() reaches the primary while a script keeps it busy', async () => {
+      const db = await shared.newSentinel({ resp });
+      const busy = db.eval('local i = 0 while true do i = i + 1 end', []);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(await db.scriptKill(), 'OK');
+      await assert.rejects(busy, /Script killed by user/);
+      assert.equal(await db.ping(), 'PONG');
+      await db.quit();
     });
 
     test('pipelines, transactions and scripts in them run on the primary', async () => {
