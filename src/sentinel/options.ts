@@ -78,6 +78,8 @@ export function resolveSentinelOptions(options: SentinelOptions): ResolvedSentin
   const shared: ClientOptions = { username: sentinelUsername, password: sentinelPassword, tls: sentinelTls };
   const resolved = sentinels.map((sentinel, index): ConnectionOptions => {
     const own = sentinelAddress(sentinel, index);
+    // `rediss://` says "TLS"; the TLS options (a private CA, say) still come from sentinelTls.
+    if (own.tls === true && typeof sentinelTls === 'object') own.tls = sentinelTls;
     const connection = resolveClientOptions({
       ...shared,
       ...own,

@@ -1,7 +1,13 @@
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Endpoint, sendCommand } from './probe.js';
+import { type Reapable, track, untrack } from './reaper.js';
 import { configValue, type RedisConfig } from './redis-config.js';
 import { type RedisServer, startRedis, startSentinelProcess } from './redis-server.js';
+import { generateTlsFiles, type TlsFiles, type TlsMaterial } from './tls.js';
 import { type Reply, ServerErrorReply } from './wire.js';
 
 /** How {@link startSentinel} shapes the deployment; every field is optional. */
@@ -28,6 +34,11 @@ export interface StartSentinelOptions {
   downAfterMs?: number;
   /** `failover-timeout`, which also spaces out repeated failovers. Default 3000. */
   failoverTimeoutMs?: number;
+  /**
+   * Serve TLS only, on every server and sentinel (and between them: `tls-replication yes`), with
+   * one throwaway CA. Default false.
+   */
+  tls?: boolean;
 }
 
 /** A primary, its replicas and the sentinels watching them, all on loopback. */
@@ -38,8 +49,10 @@ export interface RedisSentinel {
   readonly nodes: readonly RedisServer[];
   /** The sentinel processes. */
   readonly sentinels: readonly RedisServer[];
-  /** `redis://127.0.0.1:PORT` of every sentinel. */
+  /** `redis://127.0.0.1:PORT` (`rediss://` with TLS) of every sentinel. */
   readonly sentinelUrls: string[];
+  /** With `tls`: the material every server and sentinel serves; `ca` is what a client trusts. */
+  readonly tls?: TlsMaterial;
   /** The primary the reachable sentinels agree on, checked with ROLE. Throws if they disagree. */
   primary(): Promise<RedisServer>;
   /** The data servers that answer and are not the primary. */
@@ -95,20 +108,23 @@ export async function startSentinel(options: StartSentinelOptions = {}): Promise
   const sentinelPassword = configValue(options.sentinelConfig, 'requirepass');
 
   const started: RedisServer[] = [];
+  const tlsDir =
+    options.tls === true ? new TlsDir(await mkdtemp(join(tmpdir(), 'redmoon-sentinel-tls-'))) : undefined;
   try {
-    const primary = await startRedis({ config });
+    let tls: TlsFiles | undefined;
+    if (tlsDir !== undefined) {
+      tls = await generateTlsFiles(tlsDir.path);
+      config['tls-replication'] = 'yes';
+    }
+    const primary = await startRedis({ config, tls });
     started.push(primary);
     const replicas = await Promise.all(
       Array.from({ length: replicaCount }, () =>
-        startRedis({ config, replicaOf: { host: primary.host, port: primary.port } }),
+        startRedis({ config, tls, replicaOf: { host: primary.host, port: primary.port } }),
       ),
     );
     started.push(...replicas);
-    const dataEndpoint = (server: RedisServer): Endpoint => ({
-      host: server.host,
-      port: server.port,
-      password,
-    });
+    const dataEndpoint = (server: RedisServer): Endpoint => endpoint(server, password);
     const deadline = Date.now() + AGREEMENT_TIMEOUT_MS;
     // Sentinels learn the replicas from the primary's INFO; started before they are connected,
     // they would only find them at the next INFO, 10 s later.
@@ -130,11 +146,12 @@ export async function startSentinel(options: StartSentinelOptions = {}): Promise
     if (password !== undefined) sentinelLines.push(`auth-pass ${name} ${password}`);
     if (sentinelPassword !== undefined) sentinelLines.push(`sentinel-pass ${sentinelPassword}`);
     const { sentinel: extraLines, ...sentinelConfig } = options.sentinelConfig ?? {};
+    if (tls !== undefined) sentinelConfig['tls-replication'] = 'yes';
     if (extraLines !== undefined)
       sentinelLines.push(...(Array.isArray(extraLines) ? extraLines : [extraLines]).map(String));
     const sentinels = await Promise.all(
       Array.from({ length: sentinelCount }, () =>
-        startSentinelProcess({ config: { ...sentinelConfig, sentinel: sentinelLines } }),
+        startSentinelProcess({ config: { ...sentinelConfig, sentinel: sentinelLines }, tls }),
       ),
     );
     started.push(...sentinels);
@@ -144,12 +161,30 @@ export async function startSentinel(options: StartSentinelOptions = {}): Promise
       sentinels,
       password,
       sentinelPassword,
+      tlsDir,
     );
     await deployment.waitForAgreement(Math.max(1, deadline - Date.now()));
     return deployment;
   } catch (error) {
     await Promise.all(started.map((server) => server.stop()));
+    await tlsDir?.remove();
     throw error;
+  }
+}
+
+/** The shared TLS files: no server owns them, so they are removed (and reaped) here. */
+class TlsDir implements Reapable {
+  constructor(readonly path: string) {
+    track(this);
+  }
+
+  reapSync(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+
+  async remove(): Promise<void> {
+    untrack(this);
+    await rm(this.path, { recursive: true, force: true });
   }
 }
 
@@ -158,7 +193,9 @@ class StartedSentinel implements RedisSentinel {
   readonly nodes: readonly RedisServer[];
   readonly sentinels: readonly RedisServer[];
   readonly #password: string | undefined;
+  readonly tls?: TlsMaterial;
   readonly #sentinelPassword: string | undefined;
+  readonly #tlsDir: TlsDir | undefined;
 
   constructor(
     name: string,
@@ -166,12 +203,15 @@ class StartedSentinel implements RedisSentinel {
     sentinels: RedisServer[],
     password: string | undefined,
     sentinelPassword: string | undefined,
+    tlsDir: TlsDir | undefined,
   ) {
     this.name = name;
     this.nodes = nodes;
     this.sentinels = sentinels;
     this.#password = password;
     this.#sentinelPassword = sentinelPassword;
+    this.#tlsDir = tlsDir;
+    if (nodes[0].tls !== undefined) this.tls = nodes[0].tls;
   }
 
   get sentinelUrls(): string[] {
@@ -289,6 +329,7 @@ class StartedSentinel implements RedisSentinel {
     // Sentinels first: they would otherwise start failovers while the servers go away.
     await Promise.all(this.sentinels.map((sentinel) => sentinel.stop()));
     await Promise.all(this.nodes.map((node) => node.stop()));
+    await this.#tlsDir?.remove();
   }
 
   /** `[ip, port]` of the primary from every sentinel that answers. */
@@ -346,16 +387,18 @@ class StartedSentinel implements RedisSentinel {
   }
 
   #ask(server: RedisServer, args: string[]): Promise<Reply> {
-    return sendCommand(
-      { host: server.host, port: server.port, password: this.#password },
-      args,
-      PROBE_TIMEOUT_MS,
-    );
+    return sendCommand(endpoint(server, this.#password), args, PROBE_TIMEOUT_MS);
   }
 
   #sentinelEndpoint(sentinel: RedisServer): Endpoint {
-    return { host: sentinel.host, port: sentinel.port, password: this.#sentinelPassword };
+    return endpoint(sentinel, this.#sentinelPassword);
   }
+}
+
+function endpoint(server: RedisServer, password: string | undefined): Endpoint {
+  const found: Endpoint = { host: server.host, port: server.port, password };
+  if (server.tls !== undefined) found.ca = server.tls.ca;
+  return found;
 }
 
 /** SENTINEL REPLICAS entries are flat [name, value, ...] arrays in RESP2. */

@@ -78,13 +78,13 @@ export function useSentinel(
       return started();
     },
     direct(server) {
-      return connectDirect(`node:${server.port}`, { url: server.url, password });
+      const tls = server.tls === undefined ? undefined : { ca: server.tls.ca };
+      return connectDirect(`node:${server.port}`, { url: server.url, password, tls });
     },
     directSentinel(index) {
-      return connectDirect(`sentinel:${index}`, {
-        url: started().sentinelUrls[index],
-        password: sentinelPassword,
-      });
+      const sentinel = started().sentinels[index];
+      const tls = sentinel.tls === undefined ? undefined : { ca: sentinel.tls.ca };
+      return connectDirect(`sentinel:${index}`, { url: sentinel.url, password: sentinelPassword, tls });
     },
     async newSentinel(overrides = {}, connect = true) {
       const client = new Sentinel({
