@@ -159,7 +159,7 @@ for (const resp of PROTOCOLS) {
       const keys = Array.from({ length: 20 }, (_, i) => `failover${resp}:${i}`);
       let finish!: () => void;
       const loading = runLoad(db, keys, new Promise<void>((resolve) => (finish = resolve)));
-      await sleep(300);
+      await sleep(200);
 
       const old = await shared.harness.primary();
       const oldClient = await shared.direct(old);
@@ -177,7 +177,7 @@ for (const resp of PROTOCOLS) {
       // The old primary is a replica now; the writes it held back can only be refused.
       await oldClient.call('CLIENT', 'UNPAUSE');
       const newClient = await shared.direct(to);
-      await sleep(500);
+      await sleep(300);
       finish();
       const load = await loading;
       console.log(summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs));
@@ -206,7 +206,7 @@ for (const resp of PROTOCOLS) {
       const keys = Array.from({ length: 20 }, (_, i) => `kill${resp}:${i}`);
       let finish!: () => void;
       const loading = runLoad(db, keys, new Promise<void>((resolve) => (finish = resolve)));
-      await sleep(300);
+      await sleep(200);
 
       const old = await shared.harness.primary();
       await pauseAndCatchUp(await shared.direct(old));
@@ -219,7 +219,7 @@ for (const resp of PROTOCOLS) {
       const switchMs = performance.now() - began;
       assert.ok(switchMs < 8000, `the client followed the failover after ${Math.round(switchMs)} ms`);
       assert.deepEqual(event, { from: `127.0.0.1:${old.port}`, to: `127.0.0.1:${to.port}` });
-      await sleep(500);
+      await sleep(300);
       finish();
       const load = await loading;
       console.log(summary(`RESP${resp} kill -9`, load, switchMs));

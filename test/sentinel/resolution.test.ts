@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { ArgumentError, Library, ReplyError, Script, Sentinel, SentinelError } from '../../src/index.js';
+import {
+  ArgumentError,
+  ConnectionError,
+  Library,
+  ReplyError,
+  Script,
+  Sentinel,
+  SentinelError,
+} from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { findFreePort } from '../../src/testing/ports.js';
 import { PROTOCOLS, uniqueKey } from '../helpers.js';
-import { eventually, useSentinel } from './sentinel-helpers.js';
+import { eventually, nextFailover, useSentinel } from './sentinel-helpers.js';
 
 const PASSWORD = 'data-secret';
 const SENTINEL_PASSWORD = 'sentinel-secret';
+// TLS everywhere (one throwaway CA) and two passwords: the sentinels' own and the servers'.
+// The other files run on plain TCP without passwords.
 const shared = useSentinel(
   { password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD },
-  { config: { 'busy-reply-threshold': 100 } },
+  { config: { 'busy-reply-threshold': 100 }, tls: true },
 );
 
 /** Makes every sentinel monitor `server` under `name` (replacing what it monitored as `name`). */
@@ -60,6 +70,10 @@ for (const resp of PROTOCOLS) {
       assert.equal(await db.set(key, 'here'), 'OK');
       assert.equal(await (await shared.direct(primary)).get(key), 'here');
       assert.deepEqual(db.replicas, [], 'no replica connections without replicaReads');
+      assert.ok(
+        shared.harness.sentinelUrls.every((url) => url.startsWith('rediss://')),
+        'over TLS',
+      );
       await db.quit();
       assert.equal(db.status, 'closed');
     });
@@ -110,11 +124,40 @@ for (const resp of PROTOCOLS) {
       await db.quit();
     });
 
+    test('reads from replicas over TLS with their own password', async () => {
+      const db = await shared.newSentinel({ resp, replicaReads: true });
+      assert.equal(db.replicas.length, 2);
+      const key = uniqueKey('tls-read');
+      await db.set(key, 'secret');
+      await db.call('WAIT', 2, 2000);
+      const replicas = await shared.harness.replicas();
+      const before = await Promise.all(replicas.map((replica) => shared.callsOn(replica, 'get')));
+      assert.equal(await db.get(key), 'secret');
+      const after = await Promise.all(replicas.map((replica) => shared.callsOn(replica, 'get')));
+      assert.equal(after[0] + after[1] - before[0] - before[1], 1, 'a replica answered the GET');
+      await db.quit();
+    });
+
+    test("without the sentinels' CA no sentinel is trusted", async () => {
+      const db = await shared.newSentinel({ resp, sentinelTls: undefined }, false);
+      await assert.rejects(db.connect(), (error: unknown) => {
+        assert.ok(error instanceof SentinelError);
+        assert.equal(error.code, 'NO_PRIMARY');
+        assert.match(error.message, /certificate/);
+        return true;
+      });
+    });
+
+    test('sentinelTls is for the sentinels only: the primary needs its own tls option', async () => {
+      const db = await shared.newSentinel({ resp, tls: undefined, connectTimeout: 300 }, false);
+      await assert.rejects(db.connect(), (error: unknown) => error instanceof ConnectionError);
+    });
+
     test('a node the sentinels name that says it is a replica is refused with WRONG_ROLE', async () => {
       const name = `wrong${resp}`;
       await monitor(name, await replicaServer());
       try {
-        const db = await shared.newSentinel({ resp, name, connectTimeout: 800 }, false);
+        const db = await shared.newSentinel({ resp, name, connectTimeout: 400 }, false);
         await assert.rejects(db.connect(), (error: unknown) => {
           assert.ok(error instanceof SentinelError);
           assert.equal(error.code, 'WRONG_ROLE');
@@ -235,3 +278,12 @@ async function killConnection(server: RedisServer, connectionName: string): Prom
   const id = /^id=(\d+)/.exec(line)![1];
   assert.equal(await direct.call('CLIENT', 'KILL', 'ID', id), 1);
 }
+
+test('a failover is followed over TLS, with both passwords', async () => {
+  const db = await shared.newSentinel();
+  const switched = nextFailover(db);
+  const { from, to } = await shared.harness.failover();
+  assert.deepEqual(await switched, { from: `127.0.0.1:${from.port}`, to: `127.0.0.1:${to.port}` });
+  assert.equal(((await db.call('ROLE')) as unknown[])[0], 'master');
+  await db.quit();
+});

@@ -20,7 +20,10 @@ export interface SharedSentinel {
   direct(server: RedisServer): Promise<Client>;
   /** A connected client to one sentinel (closed after the file). */
   directSentinel(index: number): Promise<Client>;
-  /** A Sentinel client over every sentinel with the deployment's credentials (closed after the file). */
+  /**
+   * A Sentinel client over every sentinel with the deployment's credentials and, when it serves
+   * TLS, its CA for the sentinels and the servers (closed after the file).
+   */
   newSentinel(options?: Partial<SentinelOptions>, connect?: boolean): Promise<Sentinel>;
   /** `calls` of `command` (e.g. `get`, `evalsha_ro`) on `server`, from INFO commandstats. */
   callsOn(server: RedisServer, command: string): Promise<number>;
@@ -87,11 +90,13 @@ export function useSentinel(
       return connectDirect(`sentinel:${index}`, { url: sentinel.url, password: sentinelPassword, tls });
     },
     async newSentinel(overrides = {}, connect = true) {
+      const ca = started().tls?.ca;
       const client = new Sentinel({
         sentinels: started().sentinelUrls,
         name: started().name,
         password,
         sentinelPassword,
+        ...(ca === undefined ? {} : { tls: { ca }, sentinelTls: { ca } }),
         ...overrides,
       });
       clients.push(client);
