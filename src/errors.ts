@@ -243,6 +243,25 @@ export class ProtocolError extends RedisError {
 export class ClusterError extends RedisError {}
 
 /**
+ * Sentinel could not give a usable primary. Raised before anything was sent (`mayHaveRun: false`):
+ * - `NO_PRIMARY`: no sentinel could be reached, or none knows the name, or none names a primary.
+ * - `WRONG_ROLE`: the node the sentinels named says (ROLE) it is not the primary (a failover is
+ *   under way); the connection refuses it and asks again.
+ * - `FAILOVER`: the sentinels announced a new primary, so the connection to the old one was
+ *   dropped; commands written to it fail with `CONNECTION_LOST` and this as their cause.
+ */
+export class SentinelError extends RedisError {
+  declare readonly code: 'NO_PRIMARY' | 'WRONG_ROLE' | 'FAILOVER';
+  constructor(
+    message: string,
+    code: 'NO_PRIMARY' | 'WRONG_ROLE' | 'FAILOVER',
+    options?: { cause?: unknown },
+  ) {
+    super(message, code, false, options);
+  }
+}
+
+/**
  * A command sent to every primary (SCRIPT LOAD, FUNCTION LOAD, SCRIPT FLUSH, ...) failed on some
  * of them. `results` holds what the others answered, `errors` each failure, by `host:port`. The
  * command ran where it succeeded (`mayHaveRun: true`); repeating these commands is safe. When

@@ -5,6 +5,8 @@
  *
  * @module redmoon
  */
+
+export type { BufferClientView, BufferMulti, BufferPipeline } from './client/buffer-surface.js';
 export { Client } from './client/client.js';
 export type {
   CopyOptions,
@@ -60,13 +62,7 @@ export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export type { Pipeline } from './client/pipeline.js';
 export type { Unbuffered } from './client/spec.js';
-export type {
-  BufferClientView,
-  BufferCommands,
-  BufferMulti,
-  BufferPipeline,
-  Commands,
-} from './client/surface.js';
+export type { BufferCommands, Commands } from './client/surface.js';
 export type { ClientView } from './client/view.js';
 export { Cluster, type ClusterOptions } from './cluster/cluster.js';
 export { slotOf } from './cluster/slots.js';
@@ -85,6 +81,7 @@ export {
   RedisError,
   ReplyError,
   type ReplyReason,
+  SentinelError,
   TimeoutError,
   WatchError,
 } from './errors.js';
@@ -99,3 +96,5 @@ export {
   type UntypedScript,
 } from './scripting/script.js';
 export { sha1 } from './scripting/sha1.js';
+export type { SentinelOptions } from './sentinel/options.js';
+export { Sentinel } from './sentinel/sentinel.js';

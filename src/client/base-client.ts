@@ -9,12 +9,13 @@ import {
   type ServerAddress,
   tracedCommands,
 } from '../telemetry/channels.js';
+import type { BufferClientView } from './buffer-surface.js';
 import { type ScanRequest, standalonePages, withIterators } from './iterators.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
 import { type CommandSpec, redactedArgs } from './spec.js';
-import type { BufferClientView, Commands } from './surface.js';
+import type { Commands } from './surface.js';
 import { ClientView } from './view.js';
 
 /**

@@ -346,7 +346,39 @@ export class Connection extends EventEmitter {
 
   #open(): void {
     this.#status = 'connecting';
-    const { host, port, tls } = this.options;
+    // --- Sentinel hook: ask where to connect on every (re)connect (see `resolveAddress`).
+    const resolve = this.options.resolveAddress;
+    if (resolve === undefined) {
+      this.#openSocket(this.options.host, this.options.port);
+      return;
+    }
+    resolve().then(
+      (address) => {
+        if (this.#status === 'connecting' && this.#socket === undefined)
+          this.#openSocket(address.host, address.port);
+      },
+      (error: Error) => {
+        this.#lastError = error;
+        if (this.#status === 'connecting' && this.#socket === undefined) this.#onClose(undefined);
+      },
+    );
+  }
+
+  /** Drops the socket (or ends the wait before the next attempt) to connect again: the primary moved. */
+  reconnectNow(reason: Error): void {
+    if (this.#status === 'ready') {
+      this.#lastError = reason;
+      this.#socket?.destroy();
+    } else if (this.#status === 'reconnecting' && this.#reconnectTimer !== undefined) {
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = undefined;
+      this.#open();
+    }
+  }
+  // --- end of the Sentinel hook.
+
+  #openSocket(host: string, port: number): void {
+    const { tls } = this.options;
     let socket: Socket;
     try {
       socket =
@@ -422,6 +454,7 @@ export class Connection extends EventEmitter {
     };
     this.#hello = await handshake(this.options, send);
     this.#resp = this.#hello.resp;
+    await this.options.verifyServer?.(send);
   }
 
   /** The socket could not even be created (bad TLS material): fail for good, typed. */
@@ -465,7 +498,7 @@ export class Connection extends EventEmitter {
     first?.resolve();
   }
 
-  #onClose(socket: Socket): void {
+  #onClose(socket: Socket | undefined): void {
     if (this.#socket !== socket) return;
     this.#socket = undefined;
     this.#blocked = false;

@@ -1,6 +1,8 @@
 import type { ReplyError } from '../errors.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
-import type { ConnectionOptions } from './options.js';
+import type { ConnectionOptions, HandshakeSend } from './options.js';
+
+export type { HandshakeSend };
 
 /** What the server told us while we said hello. */
 export interface ServerHello {
@@ -11,9 +13,6 @@ export interface ServerHello {
   /** The connection id from HELLO, if known. */
   id: number | undefined;
 }
-
-/** Sends one handshake command and waits for its reply (which may be a ReplyError value). */
-export type HandshakeSend = (name: string, args: RedisArg[]) => Promise<RespValue>;
 
 /**
  * Runs the handshake: `HELLO 3 [AUTH user pass] [SETNAME name]`, falling back to RESP2 with

@@ -1,4 +1,8 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { RedisArg, RespValue } from '../resp/types.js';
+
+/** Sends one handshake command and waits for its reply (which may be a ReplyError value). */
+export type HandshakeSend = (name: string, args: RedisArg[]) => Promise<RespValue>;
 
 /**
  * Decides how long to wait before reconnect attempt `attempt` (1-based) after `error`;
@@ -32,6 +36,13 @@ export interface ConnectionOptions {
   maxBulkLength: number;
   /** Send READONLY after the handshake: a cluster replica connection serving reads. */
   readOnlyReplica?: boolean;
+  /**
+   * Asked before every (re)connect where to connect, instead of `host`/`port` (a Sentinel's
+   * current primary). A rejection counts as a failed attempt: the reconnect strategy applies.
+   */
+  resolveAddress?: () => Promise<{ host: string; port: number }>;
+  /** Runs after the handshake on every socket; a rejection refuses the server (Sentinel: ROLE). */
+  verifyServer?: (send: HandshakeSend) => Promise<void>;
 }
 
 /** Exponential backoff with full jitter between `initialDelay` and `maxDelay`. */

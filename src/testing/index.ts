@@ -10,4 +10,5 @@
 export { type RedisCluster, type StartClusterOptions, startCluster } from './cluster.js';
 export type { ConfigValue, RedisConfig } from './redis-config.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
+export { type RedisSentinel, type StartSentinelOptions, startSentinel } from './sentinel.js';
 export type { TlsFiles, TlsMaterial } from './tls.js';

@@ -54,8 +54,15 @@ export interface RedisServer {
 
 /** Starts a redis-server on loopback and resolves once it answers PING. */
 export function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
-  return RedisServerProcess.start(options);
+  return RedisServerProcess.start(options, 'server');
 }
+
+/** Starts `redis-server <conf> --sentinel`: a Sentinel, started, probed and reaped like a server. */
+export function startSentinelProcess(options: StartRedisOptions): Promise<RedisServer> {
+  return RedisServerProcess.start(options, 'sentinel');
+}
+
+type ProcessMode = 'server' | 'sentinel';
 
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 const PORT_ATTEMPTS = 5;
@@ -78,10 +85,11 @@ class RedisServerProcess implements RedisServer, Reapable {
   #pid = 0;
   #ownsDir: boolean;
   #options: StartRedisOptions;
+  readonly #mode: ProcessMode;
   #launch: Launch | undefined;
   #stopping: Promise<void> | undefined;
 
-  static async start(options: StartRedisOptions): Promise<RedisServerProcess> {
+  static async start(options: StartRedisOptions, mode: ProcessMode): Promise<RedisServerProcess> {
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'redmoon-redis-')));
     if (!ownsDir) await mkdir(dir, { recursive: true });
@@ -96,7 +104,7 @@ class RedisServerProcess implements RedisServer, Reapable {
       if (ownsDir) await rm(dir, { recursive: true, force: true });
       throw error;
     }
-    const server = new RedisServerProcess(options, dir, ownsDir, tls);
+    const server = new RedisServerProcess(options, mode, dir, ownsDir, tls);
     try {
       await server.#startOnFreePort();
     } catch (error) {
@@ -109,11 +117,13 @@ class RedisServerProcess implements RedisServer, Reapable {
 
   private constructor(
     options: StartRedisOptions,
+    mode: ProcessMode,
     dir: string,
     ownsDir: boolean,
     tls: TlsMaterial | undefined,
   ) {
     this.#options = options;
+    this.#mode = mode;
     this.dir = dir;
     this.#ownsDir = ownsDir;
     if (tls !== undefined) this.tls = tls;
@@ -231,7 +241,8 @@ class RedisServerProcess implements RedisServer, Reapable {
     const stderrFd = openSync(stderrPath, 'w');
     let child: ChildProcess;
     try {
-      child = spawn(this.#options.redisServerPath ?? 'redis-server', [configPath], {
+      const args = this.#mode === 'sentinel' ? [configPath, '--sentinel'] : [configPath];
+      child = spawn(this.#options.redisServerPath ?? 'redis-server', args, {
         stdio: ['ignore', 'ignore', stderrFd],
       });
     } finally {
