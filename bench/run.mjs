@@ -10,7 +10,7 @@
 // workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
 // another's JIT state, heap or sockets. Progress goes to stderr, the report to stdout.
 import { execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,7 +105,10 @@ function snapshotBuild() {
   if (!existsSync(new URL('index.js', built))) {
     throw new Error('dist/esm/index.js is missing: run `npm run build` (npm run bench does) first');
   }
-  const dir = mkdtempSync(join(os.tmpdir(), 'redmoon-bench-'));
+  // Inside the repository (.tmp/ is ignored), so the copy resolves the repository's node_modules
+  // (redmoon/otel imports @opentelemetry/api).
+  mkdirSync(fileURLToPath(new URL('.tmp/', ROOT)), { recursive: true });
+  const dir = mkdtempSync(join(fileURLToPath(new URL('.tmp/', ROOT)), 'bench-'));
   cpSync(built, join(dir, 'esm'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   return { entry: join(dir, 'esm', 'index.js'), dir };

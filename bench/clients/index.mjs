@@ -10,6 +10,9 @@ export const CLIENTS = {
   // Not in the default set: the build REDMOON_BASE_ENTRY points at (an earlier commit's dist/esm),
   // for before/after comparisons of a change in one run: `--clients redmoon,redmoon-base`.
   'redmoon-base': { module: './redmoon.mjs', pkg: 'redmoon', label: 'redmoon (base)', optional: true },
+  // Not in the default set: redmoon with OpenTelemetry tracing on (redmoon/otel, spans to an SDK
+  // tracer provider with a processor that drops them), for the cost of telemetry.
+  'redmoon-otel': { module: './redmoon.mjs', pkg: 'redmoon', label: 'redmoon (otel on)', optional: true },
   // Not in the default set: ioredis with its opt-in `enableAutoPipelining`, for comparison.
   'ioredis-ap': { module: './ioredis.mjs', pkg: 'ioredis', label: 'ioredis (autopipeline)', optional: true },
 };

@@ -135,11 +135,23 @@ export class Sentinel extends BaseClient {
     );
     subscriber.on('subscribed', () => this.#onSubscribed());
     subscriber.on('error', (error: Error) => this.#emitError(error));
-    try {
-      await Promise.all([this.#connection.connect(), subscriber.start()]);
-    } catch (error) {
+    // Both at once, but the primary's outcome is the one reported: it says what went wrong in
+    // terms of the primary (NO_PRIMARY, WRONG_ROLE), whichever of the two failed first.
+    const [primary, subscription] = await Promise.allSettled([
+      this.#connection.connect(),
+      subscriber.start(),
+    ]);
+    const failure =
+      primary.status === 'rejected'
+        ? primary.reason
+        : subscription.status === 'rejected'
+          ? subscription.reason
+          : undefined;
+    if (failure !== undefined) {
       this.disconnect();
-      throw error instanceof ConnectionError && error.cause instanceof SentinelError ? error.cause : error;
+      throw failure instanceof ConnectionError && failure.cause instanceof SentinelError
+        ? failure.cause
+        : failure;
     }
     if (this.#replicas !== undefined) await this.#refreshReplicas();
     if (this.#subscriber === undefined) return; // closed meanwhile

@@ -26,6 +26,8 @@ const MOVABLE_SAMPLES: Record<string, unknown[]> = {
   evalshaRo: ['f'.repeat(40), ['a', 'b'], ['x']],
   fcall: ['fn', ['a', 'b'], ['x']],
   fcallRo: ['fn', ['a', 'b'], ['x']],
+  xread: [{ a: '0', b: '$' }, { count: 1 }],
+  xreadgroup: ['group', 'consumer', { a: '>', b: '>' }, { count: 1 }],
 };
 
 /** [flags, first key, last key, step] of `name` (`OBJECT ENCODING` looks in OBJECT's subcommands). */
