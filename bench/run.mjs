@@ -110,6 +110,8 @@ function snapshotBuild() {
   mkdirSync(fileURLToPath(new URL('.tmp/', ROOT)), { recursive: true });
   const dir = mkdtempSync(join(fileURLToPath(new URL('.tmp/', ROOT)), 'bench-'));
   cpSync(built, join(dir, 'esm'), { recursive: true });
+  // The ES build's error classes are the CommonJS build's (one set of classes for both).
+  cpSync(new URL('dist/cjs/', ROOT), join(dir, 'cjs'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   return { entry: join(dir, 'esm', 'index.js'), dir };
 }
