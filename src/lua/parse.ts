@@ -1,0 +1,59 @@
+import luaparse from 'luaparse';
+import type * as ast from 'luaparse';
+
+/**
+ * Parsing as the server's Lua 5.1 does. luaparse reports a syntax error on the same line as
+ * Lua's own parser (both stop at the token that cannot continue the chunk); the test suite
+ * checks that against `SCRIPT LOAD` and `FUNCTION LOAD` on a real server.
+ */
+
+export type Parsed =
+  | { chunk: ast.Chunk; error?: undefined }
+  | { chunk?: undefined; error: { line: number; column: number; message: string } };
+
+/** Lua reads bytes: text with non-ASCII characters is parsed as its UTF-8 bytes, one char each. */
+export interface Source {
+  /** What the parser reads. */
+  text: string;
+  /** Maps a parser (line, 0-based byte column) back to a 1-based column of the caller's string. */
+  column(line: number, byteColumn: number): number;
+}
+
+export function sourceOf(lua: string): Source {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range itself
+  if (!/[^\x00-\x7f]/.test(lua)) return { text: lua, column: (_line, byteColumn) => byteColumn + 1 };
+  const text = Buffer.from(lua, 'utf8').toString('latin1');
+  let lines: string[] | undefined;
+  return {
+    text,
+    column(line, byteColumn) {
+      lines ??= text.split('\n');
+      const bytes = (lines[line - 1] ?? '').slice(0, byteColumn);
+      return Buffer.from(bytes, 'latin1').toString('utf8').length + 1;
+    },
+  };
+}
+
+export function parse(source: Source): Parsed {
+  try {
+    const chunk = luaparse.parse(source.text, {
+      luaVersion: '5.1',
+      locations: true,
+      comments: true,
+      // String values decoded byte for byte (the default mode drops them).
+      encodingMode: 'pseudo-latin1',
+    });
+    return { chunk };
+  } catch (error) {
+    const { line, column, message } = error as { line?: number; column?: number; message: string };
+    if (typeof line !== 'number') throw error;
+    return {
+      error: {
+        line,
+        column: source.column(line, column ?? 0),
+        // luaparse prefixes "[line:column] "; the position is reported on its own.
+        message: message.replace(/^\[\d+:\d+\] /, ''),
+      },
+    };
+  }
+}
