@@ -96,8 +96,8 @@ export interface Facts {
 /** Names the rules follow through globals: KEYS, ARGV, redis. */
 const GLOBAL_VALUES: Record<string, Value> = { KEYS: 'keys-table', ARGV: 'argv-table', redis: 'redis' };
 
-export function analyze(chunk: ast.Chunk, library: boolean): Facts {
-  return new Analyzer(chunk, library).facts;
+export function analyze(chunk: ast.Chunk, registerCalls: readonly ast.Node[], library: boolean): Facts {
+  return new Analyzer(chunk, registerCalls, library).facts;
 }
 
 class Analyzer {
@@ -111,7 +111,7 @@ class Analyzer {
   readonly #callbackNames = new Set<string>();
   readonly #library: boolean;
 
-  constructor(chunk: ast.Chunk, library: boolean) {
+  constructor(chunk: ast.Chunk, registerCalls: readonly ast.Node[], library: boolean) {
     this.#library = library;
     this.#fn = chunk;
     this.facts = {
@@ -125,32 +125,21 @@ class Analyzer {
       localCalls: new Map(),
       parents: new Map(),
     };
-    if (library) this.#findCallbacks(chunk);
+    if (library) this.#findCallbacks(registerCalls);
     this.#block(chunk.body);
   }
 
-  /** A first, shallow pass: which functions are registered, so their parameters are known as KEYS/ARGV. */
-  #findCallbacks(node: unknown): void {
-    if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const child of node) this.#findCallbacks(child);
-      return;
-    }
-    const typed = node as ast.Node;
-    if (typed.type === 'CallExpression' || typed.type === 'TableCallExpression') {
-      if (isRegisterFunction(typed.base)) {
-        for (const arg of callArguments(typed)) {
-          if (arg.type === 'TableConstructorExpression') {
-            for (const field of arg.fields)
-              if (field.type === 'TableKeyString' && field.key.name === 'callback') this.#noteCallback(field.value);
-          } else this.#noteCallback(arg);
-        }
+  /** The functions the register_function calls name: their parameters are KEYS and ARGV. */
+  #findCallbacks(registerCalls: readonly ast.Node[]): void {
+    for (const call of registerCalls) {
+      if ((call.type !== 'CallExpression' && call.type !== 'TableCallExpression') || !isRegisterFunction(call.base))
+        continue;
+      for (const arg of callArguments(call)) {
+        if (arg.type === 'TableConstructorExpression') {
+          for (const field of arg.fields)
+            if (field.type === 'TableKeyString' && field.key.name === 'callback') this.#noteCallback(field.value);
+        } else this.#noteCallback(arg);
       }
-    }
-    for (const key in typed) {
-      if (key === 'loc' || key === 'range') continue;
-      const value = (typed as unknown as Record<string, unknown>)[key];
-      if (value !== null && typeof value === 'object') this.#findCallbacks(value);
     }
   }
 

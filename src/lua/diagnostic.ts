@@ -75,10 +75,12 @@ export interface LintOptions {
   readOnly?: boolean;
   /**
    * Resolves an include comment (`--- @include "includes/name"`, as bullmq writes them) to the
-   * included source, whose top-level locals then count as defined. Without it, or when it
+   * included source, whose top-level locals then count as defined. `from` is the id of the file
+   * that holds the comment (undefined for the code being linted); return `{ id, source }` so
+   * includes inside the included file resolve relative to it. Without a resolver, or when it
    * returns undefined, undefined globals in a file with include comments are warnings only.
    */
-  resolveInclude?: (path: string) => string | undefined;
+  resolveInclude?: (path: string, from: string | undefined) => string | { id: string; source: string } | undefined;
   /** Commands to accept besides the captured table (module commands, newer servers). */
   extraCommands?: readonly string[];
   /** Per-rule severity, or `off`. */

@@ -31,7 +31,7 @@ export function lint(lua: string, options: LintOptions = {}): Diagnostic[] {
     report.addAt('syntax', parsed.error.line, parsed.error.column, parsed.error.message);
     return report.sorted();
   }
-  const facts = analyze(parsed.chunk, library);
+  const facts = analyze(parsed.chunk, parsed.registerCalls, library);
   const contexts: Contexts = library
     ? libraryContexts(facts)
     : scriptContexts(options.readOnly ?? scriptFlags.includes('no-writes'));
@@ -62,16 +62,20 @@ function resolveIncludes(
   const names = new Set<string>();
   let unresolved = false;
   const seen = new Set<string>();
-  const visit = (comments: ast.Comment[] | undefined) => {
+  const visit = (comments: ast.Comment[] | undefined, from: string | undefined) => {
     for (const comment of comments ?? []) {
       const match = INCLUDE.exec(comment.value);
       if (match === null) continue;
-      const path = match[1];
-      if (seen.has(path)) continue;
-      seen.add(path);
-      const included = resolve?.(path);
-      const parsed = included === undefined ? undefined : parse(sourceOf(included));
-      if (parsed?.chunk === undefined) {
+      const resolved = resolve?.(match[1], from);
+      const included = typeof resolved === 'string' ? { id: match[1], source: resolved } : resolved;
+      if (included === undefined) {
+        unresolved = true;
+        continue;
+      }
+      if (seen.has(included.id)) continue;
+      seen.add(included.id);
+      const parsed = parse(sourceOf(included.source));
+      if (parsed.chunk === undefined) {
         unresolved = true;
         continue;
       }
@@ -80,9 +84,9 @@ function resolveIncludes(
         else if (statement.type === 'FunctionDeclaration' && statement.identifier?.type === 'Identifier')
           names.add(statement.identifier.name);
       }
-      visit(parsed.chunk.comments as ast.Comment[] | undefined);
+      visit(parsed.chunk.comments as ast.Comment[] | undefined, included.id);
     }
   };
-  visit(chunk.comments as ast.Comment[] | undefined);
+  visit(chunk.comments as ast.Comment[] | undefined, undefined);
   return { names, unresolved };
 }

@@ -8,7 +8,7 @@ import type * as ast from 'luaparse';
  */
 
 export type Parsed =
-  | { chunk: ast.Chunk; error?: undefined }
+  | { chunk: ast.Chunk; registerCalls: ast.Node[]; error?: undefined }
   | { chunk?: undefined; error: { line: number; column: number; message: string } };
 
 /** Lua reads bytes: text with non-ASCII characters is parsed as its UTF-8 bytes, one char each. */
@@ -35,15 +35,27 @@ export function sourceOf(lua: string): Source {
 }
 
 export function parse(source: Source): Parsed {
+  // Calls of redis.register_function, noted as the parser builds them: the analyzer needs them
+  // before its walk (their callbacks' parameters are KEYS and ARGV), and a second walk costs.
+  const registerCalls: ast.Node[] = [];
+  const onCreateNode = (node: ast.Node) => {
+    if (
+      (node.type === 'CallExpression' || node.type === 'TableCallExpression') &&
+      node.base.type === 'MemberExpression' &&
+      node.base.identifier.name === 'register_function'
+    )
+      registerCalls.push(node);
+  };
   try {
     const chunk = luaparse.parse(source.text, {
+      onCreateNode,
       luaVersion: '5.1',
       locations: true,
       comments: true,
       // String values decoded byte for byte (the default mode drops them).
       encodingMode: 'pseudo-latin1',
     });
-    return { chunk };
+    return { chunk, registerCalls };
   } catch (error) {
     const { line, column, message } = error as { line?: number; column?: number; message: string };
     if (typeof line !== 'number') throw error;
