@@ -37,7 +37,10 @@ async function captureCommands() {
     if (keys.length > 0) record.keys = keys;
     if (tips.length > 0) record.tips = tips.map(String);
     if (Array.isArray(doc.doc_flags) && doc.doc_flags.map(String).includes('deprecated')) {
-      record.deprecated = { since: String(doc.deprecated_since ?? ''), replacedBy: String(doc.replaced_by ?? '') };
+      record.deprecated = {
+        since: String(doc.deprecated_since ?? ''),
+        replacedBy: String(doc.replaced_by ?? ''),
+      };
     }
     table[String(name).toLowerCase()] = record;
     const subDocs = doc.subcommands === undefined ? {} : pairs(doc.subcommands);
@@ -63,9 +66,17 @@ function compactKeySpec(raw) {
     out.begin = { keyword: String(beginSpec.keyword), from: Number(beginSpec.startfrom) };
   else return { ...out, begin: 'unknown' };
   if (find.type === 'range')
-    out.find = { last: Number(findSpec.lastkey), step: Number(findSpec.keystep), limit: Number(findSpec.limit) };
+    out.find = {
+      last: Number(findSpec.lastkey),
+      step: Number(findSpec.keystep),
+      limit: Number(findSpec.limit),
+    };
   else if (find.type === 'keynum')
-    out.find = { numkeys: Number(findSpec.keynumidx), first: Number(findSpec.firstkey), step: Number(findSpec.keystep) };
+    out.find = {
+      numkeys: Number(findSpec.keynumidx),
+      first: Number(findSpec.firstkey),
+      step: Number(findSpec.keystep),
+    };
   else out.find = 'unknown';
   return out;
 }
@@ -161,9 +172,13 @@ try {
   const commands = await captureCommands();
   const lua = await captureLuaEnvironments();
   writeFileSync(output, render(version, commands, lua));
-  execFileSync(process.execPath, [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', output], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', output],
+    {
+      stdio: 'inherit',
+    },
+  );
   console.log(`wrote ${output}: Redis ${version}, ${Object.keys(commands).length} commands and subcommands`);
 } finally {
   await client.quit();

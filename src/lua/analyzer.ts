@@ -132,12 +132,16 @@ class Analyzer {
   /** The functions the register_function calls name: their parameters are KEYS and ARGV. */
   #findCallbacks(registerCalls: readonly ast.Node[]): void {
     for (const call of registerCalls) {
-      if ((call.type !== 'CallExpression' && call.type !== 'TableCallExpression') || !isRegisterFunction(call.base))
+      if (
+        (call.type !== 'CallExpression' && call.type !== 'TableCallExpression') ||
+        !isRegisterFunction(call.base)
+      )
         continue;
       for (const arg of callArguments(call)) {
         if (arg.type === 'TableConstructorExpression') {
           for (const field of arg.fields)
-            if (field.type === 'TableKeyString' && field.key.name === 'callback') this.#noteCallback(field.value);
+            if (field.type === 'TableKeyString' && field.key.name === 'callback')
+              this.#noteCallback(field.value);
         } else this.#noteCallback(arg);
       }
     }
@@ -197,7 +201,7 @@ class Analyzer {
       }
       case 'AssignmentStatement': {
         const values = this.#expressionList(node.init, node.variables.length);
-        node.variables.forEach((target, i) => this.#assign(target, values[i]));
+        for (const [i, target] of node.variables.entries()) this.#assign(target, values[i]);
         return;
       }
       case 'CallStatement':
@@ -304,7 +308,8 @@ class Analyzer {
     }
     node.parameters.forEach((parameter, i) => {
       if (parameter.type !== 'Identifier') return;
-      const value: Value = isCallback && i === 0 ? 'keys-table' : isCallback && i === 1 ? 'argv-table' : 'unknown';
+      const value: Value =
+        isCallback && i === 0 ? 'keys-table' : isCallback && i === 1 ? 'argv-table' : 'unknown';
       this.#declare(parameter.name, { value });
     });
     this.#block(node.body);
@@ -327,7 +332,14 @@ class Analyzer {
         // KEYS and ARGV are plain tables; every other global table is read-only on the server.
         if (base.name !== 'KEYS' && base.name !== 'ARGV') {
           const member = target.type === 'MemberExpression' ? target.identifier.name : '[...]';
-          this.facts.members.push({ table: base.name, member, node: target, fn: this.#fn, called: false, write: true });
+          this.facts.members.push({
+            table: base.name,
+            member,
+            node: target,
+            fn: this.#fn,
+            called: false,
+            write: true,
+          });
         }
         this.#global(base.name, base, false);
         return;
@@ -484,7 +496,11 @@ class Analyzer {
     };
     const nameOf = (expression: ast.Expression | undefined) => {
       if (expression?.type === 'StringLiteral') fact.name = stringValue(expression);
-      else fact.problems.push({ node: expression ?? node, message: 'the function name is not a string literal' });
+      else
+        fact.problems.push({
+          node: expression ?? node,
+          message: 'the function name is not a string literal',
+        });
     };
     const table = args.length === 1 && args[0].type === 'TableConstructorExpression' ? args[0] : undefined;
     if (table === undefined) {
@@ -492,13 +508,19 @@ class Analyzer {
       nameOf(args[0]);
       fact.callback = callbackOf(args[1]);
       if (args.length !== 2)
-        fact.problems.push({ node, message: `expected (name, callback) or one table, got ${args.length} arguments` });
+        fact.problems.push({
+          node,
+          message: `expected (name, callback) or one table, got ${args.length} arguments`,
+        });
     } else {
       let sawName = false;
       let sawCallback = false;
       for (const field of table.fields) {
         if (field.type !== 'TableKeyString') {
-          fact.problems.push({ node: field, message: 'expected only named fields (function_name = ..., callback = ...)' });
+          fact.problems.push({
+            node: field,
+            message: 'expected only named fields (function_name = ..., callback = ...)',
+          });
           continue;
         }
         const key = field.key.name;
@@ -594,7 +616,9 @@ function merge(previous: Value, next: Value): Value {
 
 function isTruthy(node: ast.Expression): boolean {
   return (
-    (node.type === 'BooleanLiteral' && node.value) || node.type === 'NumericLiteral' || node.type === 'StringLiteral'
+    (node.type === 'BooleanLiteral' && node.value) ||
+    node.type === 'NumericLiteral' ||
+    node.type === 'StringLiteral'
   );
 }
 

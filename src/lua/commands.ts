@@ -121,7 +121,8 @@ function collect(
       if (argc === undefined) return;
       last = find.limit > 1 ? start + Math.floor((argc - start) / find.limit) - 1 : argc + find.last;
     }
-    for (let i = start; i <= last && (argc === undefined || i < argc); i += Math.max(1, find.step)) out.push(i);
+    for (let i = start; i <= last && (argc === undefined || i < argc); i += Math.max(1, find.step))
+      out.push(i);
     return;
   }
   const count = Number(literalAt(start + find.numkeys));

@@ -80,7 +80,10 @@ export interface LintOptions {
    * includes inside the included file resolve relative to it. Without a resolver, or when it
    * returns undefined, undefined globals in a file with include comments are warnings only.
    */
-  resolveInclude?: (path: string, from: string | undefined) => string | { id: string; source: string } | undefined;
+  resolveInclude?: (
+    path: string,
+    from: string | undefined,
+  ) => string | { id: string; source: string } | undefined;
   /** Commands to accept besides the captured table (module commands, newer servers). */
   extraCommands?: readonly string[];
   /** Per-rule severity, or `off`. */

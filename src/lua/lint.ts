@@ -5,7 +5,12 @@ import type { Diagnostic, LintOptions } from './diagnostic.js';
 import { parse, sourceOf } from './parse.js';
 import { Report } from './report.js';
 import { checkCalls, checkGlobals, checkKeysAndLoops } from './rules-code.js';
-import { checkLibraryShebang, checkRegistrations, checkScriptShebang, looksLikeLibrary } from './rules-library.js';
+import {
+  checkLibraryShebang,
+  checkRegistrations,
+  checkScriptShebang,
+  looksLikeLibrary,
+} from './rules-library.js';
 
 /**
  * Reads a Lua script or function library the way the server will, before it is sent, and says
@@ -18,7 +23,8 @@ import { checkLibraryShebang, checkRegistrations, checkScriptShebang, looksLikeL
  * ```
  */
 export function lint(lua: string, options: LintOptions = {}): Diagnostic[] {
-  if (typeof lua !== 'string') throw new TypeError(`lint: expected the Lua source as a string, got ${typeof lua}`);
+  if (typeof lua !== 'string')
+    throw new TypeError(`lint: expected the Lua source as a string, got ${typeof lua}`);
   const library = (options.kind ?? (looksLikeLibrary(lua) ? 'library' : 'script')) === 'library';
   const source = sourceOf(lua);
   const report = new Report(source, options.rules);
@@ -80,7 +86,8 @@ function resolveIncludes(
         continue;
       }
       for (const statement of parsed.chunk.body) {
-        if (statement.type === 'LocalStatement') for (const variable of statement.variables) names.add(variable.name);
+        if (statement.type === 'LocalStatement')
+          for (const variable of statement.variables) names.add(variable.name);
         else if (statement.type === 'FunctionDeclaration' && statement.identifier?.type === 'Identifier')
           names.add(statement.identifier.name);
       }

@@ -1,5 +1,5 @@
-import luaparse from 'luaparse';
 import type * as ast from 'luaparse';
+import luaparse from 'luaparse';
 
 /**
  * Parsing as the server's Lua 5.1 does. luaparse reports a syntax error on the same line as

@@ -33,7 +33,8 @@ const REMOVED = new Set(['os', 'io', 'dofile', 'loadfile', 'require', 'package',
 const RUNTIME_COMPILERS = new Set(['loadstring', 'load']);
 /** Present and harmless, but deprecated: https://redis.io/docs/latest/develop/interact/programmability/lua-api/ */
 const DEPRECATED_API: Record<string, string> = {
-  replicate_commands: 'redis.replicate_commands() is deprecated: since Redis 7 scripts always replicate effects',
+  replicate_commands:
+    'redis.replicate_commands() is deprecated: since Redis 7 scripts always replicate effects',
 };
 const SCANS = new Set(['scan', 'sscan', 'hscan', 'zscan']);
 
@@ -46,7 +47,12 @@ export interface CodeRuleOptions {
   unresolvedIncludes: boolean;
 }
 
-export function checkGlobals(facts: Facts, contexts: Contexts, report: Report, options: CodeRuleOptions): void {
+export function checkGlobals(
+  facts: Facts,
+  contexts: Contexts,
+  report: Report,
+  options: CodeRuleOptions,
+): void {
   for (const use of facts.globals) {
     if (use.write) {
       report.add(
@@ -101,7 +107,8 @@ export function checkGlobals(facts: Facts, contexts: Contexts, report: Report, o
       if (members === undefined) continue; // not a table there: undefined-global says so
       if (!Object.hasOwn(members, use.member)) {
         const where = WHERE[context];
-        if (use.called) report.add('unknown-api', use.node, `${use.table}.${use.member} does not exist ${where}`);
+        if (use.called)
+          report.add('unknown-api', use.node, `${use.table}.${use.member} does not exist ${where}`);
         else report.add('unknown-api', use.node, `${use.table}.${use.member} is nil ${where}`, 'warning');
         break;
       }
@@ -141,7 +148,8 @@ export function checkCalls(facts: Facts, contexts: Contexts, report: Report, opt
     const lookup = lookupCommand(call.command, call.literals[1]);
     if ('unknown' in lookup) {
       const first = call.command.toLowerCase();
-      if (options.extraCommands.has(first) || options.extraCommands.has(lookup.unknown.toLowerCase())) continue;
+      if (options.extraCommands.has(first) || options.extraCommands.has(lookup.unknown.toLowerCase()))
+        continue;
       report.add(
         'unknown-command',
         call.args[0],

@@ -57,7 +57,11 @@ export function checkScriptShebang(code: string, report: Report): string[] {
   const flags: string[] = [];
   for (const field of shebang.fields) {
     if (field.key !== 'flags') {
-      report.add('shebang', 1, `unknown shebang option '${field.raw}': an EVAL script's #!lua line takes only flags=`);
+      report.add(
+        'shebang',
+        1,
+        `unknown shebang option '${field.raw}': an EVAL script's #!lua line takes only flags=`,
+      );
       continue;
     }
     for (const flag of field.value.split(',')) {
@@ -75,7 +79,8 @@ export function checkLibraryShebang(code: string, report: Report): void {
     report.add('shebang', 1, "a library must start with a '#!lua name=<library>' line");
     return;
   }
-  if (shebang.engine !== 'lua') report.add('shebang', 1, `unknown engine '#!${shebang.engine}': libraries start with #!lua`);
+  if (shebang.engine !== 'lua')
+    report.add('shebang', 1, `unknown engine '#!${shebang.engine}': libraries start with #!lua`);
   let named = false;
   for (const field of shebang.fields) {
     if (field.key !== 'name') {
@@ -91,13 +96,14 @@ export function checkLibraryShebang(code: string, report: Report): void {
       );
     }
   }
-  if (!named) report.add('shebang', 1, "the #!lua line has no name=<library>");
+  if (!named) report.add('shebang', 1, 'the #!lua line has no name=<library>');
 }
 
 export function checkRegistrations(code: string, facts: Facts, contexts: Contexts, report: Report): void {
   const names = new Map<string, number>();
   for (const registration of facts.registrations) {
-    for (const problem of registration.problems) report.add('register-function', problem.node, problem.message);
+    for (const problem of registration.problems)
+      report.add('register-function', problem.node, problem.message);
     if (registration.name !== undefined) {
       if (!NAME.test(registration.name)) {
         report.add(
@@ -117,7 +123,8 @@ export function checkRegistrations(code: string, facts: Facts, contexts: Context
     }
     if (registration.flags !== 'dynamic') {
       for (const flag of registration.flags) {
-        if (!KNOWN_FLAGS.has(flag.value)) report.add('unknown-flag', flag.node, `unknown function flag '${flag.value}'`);
+        if (!KNOWN_FLAGS.has(flag.value))
+          report.add('unknown-flag', flag.node, `unknown function flag '${flag.value}'`);
       }
     }
     if (!runsAtLoad(contexts, registration.fn)) {
@@ -133,8 +140,17 @@ export function checkRegistrations(code: string, facts: Facts, contexts: Context
   }
   const versions = versionComments(code);
   for (const [i, { text, line }] of versions.entries()) {
-    if (i > 0) report.add('library-version', line, `a second @version comment (the first, line ${versions[0].line}, counts)`);
+    if (i > 0)
+      report.add(
+        'library-version',
+        line,
+        `a second @version comment (the first, line ${versions[0].line}, counts)`,
+      );
     else if (parseVersion(text) === undefined)
-      report.add('library-version', line, `'${text}' is not a version: write MAJOR.MINOR.PATCH, e.g. -- @version 1.2.0`);
+      report.add(
+        'library-version',
+        line,
+        `'${text}' is not a version: write MAJOR.MINOR.PATCH, e.g. -- @version 1.2.0`,
+      );
   }
 }

@@ -15,7 +15,8 @@ export interface LibraryVersion {
 }
 
 const VERSION_COMMENT = /^[ \t]*--+[ \t]*@version\b[ \t]*(\S*)/gm;
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?$/;
 
 /** Every `@version` comment: its text and 1-based line, for the linter. */
 export function versionComments(code: string): { text: string; line: number }[] {
@@ -37,7 +38,9 @@ export function parseVersion(text: string): LibraryVersion | undefined {
     minor: Number(match[2]),
     patch: Number(match[3]),
     prerelease:
-      match[4] === undefined ? [] : match[4].split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
+      match[4] === undefined
+        ? []
+        : match[4].split('.').map((part) => (/^\d+$/.test(part) ? Number(part) : part)),
   };
 }
 
