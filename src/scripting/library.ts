@@ -110,7 +110,7 @@ function call<T>(
  * await lib.functions.get('echo')!.fcall(client, ['key'], ['arg']);
  * ```
  */
-export class Library<S extends FunctionSignatures = {}> {
+export class Library<S extends FunctionSignatures<S> = {}> {
   readonly name: string;
   /** By name; with `Library.fromCode<Signatures>`, declared names are typed (see `FunctionSignatures`). */
   readonly functions: LibraryFunctions<S>;
@@ -135,7 +135,7 @@ export class Library<S extends FunctionSignatures = {}> {
    * `ReplacePolicy`. On a cluster that check reads one primary: `redmoon functions deploy`
    * checks each. Code without a `#!lua name=<library>` first line is refused before sending.
    */
-  static async fromCode<S extends FunctionSignatures = {}>(
+  static async fromCode<S extends FunctionSignatures<S> = {}>(
     target: ScriptTarget,
     code: string,
     options: LibraryOptions = {},
@@ -170,7 +170,7 @@ export class Library<S extends FunctionSignatures = {}> {
   }
 
   /** The library `name` as the server has it now. Fails with code `NO_SUCH_LIBRARY` if absent. */
-  static fromName<S extends FunctionSignatures = {}>(
+  static fromName<S extends FunctionSignatures<S> = {}>(
     target: ScriptTarget,
     name: string,
   ): Promise<Library<S>> {
@@ -186,7 +186,7 @@ export class Library<S extends FunctionSignatures = {}> {
     return listed.find((library) => library.libraryName === name);
   }
 
-  static async #read<S extends FunctionSignatures>(
+  static async #read<S extends FunctionSignatures<S>>(
     target: ScriptTarget,
     name: string,
     code: string | undefined,

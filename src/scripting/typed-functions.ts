@@ -16,7 +16,7 @@ import type { ScriptParams, ScriptSignature, ScriptTarget } from './script.js';
  * The names must be functions the code registers: like a script's reply type, the declaration
  * is a promise the compiler takes on trust (`redmoon lint` reads what the code registers).
  */
-export type FunctionSignatures = Record<string, ScriptSignature>;
+export type FunctionSignatures<S = Record<string, ScriptSignature>> = { [K in keyof S]: ScriptSignature };
 
 /** A function of a typed library: a `RedisFunction` whose calls are checked against `S`. */
 export interface TypedFunction<S extends ScriptSignature>
@@ -30,7 +30,7 @@ export interface TypedFunction<S extends ScriptSignature>
  * undefined; any other name gives an untyped `RedisFunction`, or undefined if the library has
  * no such function.
  */
-export interface LibraryFunctions<S extends FunctionSignatures>
+export interface LibraryFunctions<S extends FunctionSignatures<S>>
   extends Omit<ReadonlyMap<string, RedisFunction>, 'get'> {
   get<K extends keyof S & string>(name: K): TypedFunction<S[K]>;
   get(name: string): RedisFunction | undefined;
