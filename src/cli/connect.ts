@@ -24,22 +24,33 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/** Where to connect, from the options or the environment; a UsageError when nowhere or both. */
+export function resolveTarget(
+  values: { url?: string; cluster?: string },
+  usage: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; cluster: boolean } {
+  if (values.url !== undefined && values.cluster !== undefined)
+    throw new UsageError('give --url or --cluster, not both', usage);
+  if (values.cluster !== undefined) return { url: values.cluster, cluster: true };
+  if (values.url !== undefined) return { url: values.url, cluster: false };
+  if (env.REDIS_CLUSTER_URL) return { url: env.REDIS_CLUSTER_URL, cluster: true };
+  if (env.REDIS_URL) return { url: env.REDIS_URL, cluster: false };
+  throw new UsageError('say where Redis is: --url, --cluster, REDIS_URL or REDIS_CLUSTER_URL', usage);
+}
+
 export async function connectTarget(
   values: { url?: string; cluster?: string },
   usage: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Target> {
-  if (values.url !== undefined && values.cluster !== undefined)
-    throw new UsageError('give --url or --cluster, not both', usage);
-  const clusterUrl = values.cluster ?? (values.url === undefined ? env.REDIS_CLUSTER_URL : undefined);
-  const url = values.url ?? (clusterUrl === undefined ? env.REDIS_URL : undefined);
-  if (clusterUrl === undefined && url === undefined)
-    throw new UsageError('say where Redis is: --url, --cluster, REDIS_URL or REDIS_CLUSTER_URL', usage);
-
+  const resolved = resolveTarget(values, usage, env);
+  const clusterUrl = resolved.cluster ? resolved.url : undefined;
+  const url = resolved.url;
   if (clusterUrl === undefined) {
     const client = new Client({ url, ...NODE_OPTIONS });
     await client.connect();
-    const address = addressOf(url!);
+    const address = addressOf(url);
     return {
       description: `server ${address}`,
       primaries: [{ address, client }],

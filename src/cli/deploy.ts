@@ -1,5 +1,5 @@
 import { CONNECTION_OPTIONS, parse, UsageError } from './args.js';
-import { connectTarget } from './connect.js';
+import { connectTarget, resolveTarget } from './connect.js';
 import {
   type Action,
   CliError,
@@ -65,6 +65,7 @@ const WOULD: Record<Action, string> = {
 export async function deploy(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, DEPLOY_USAGE);
   if (values.help) return out.help(DEPLOY_USAGE);
+  resolveTarget(values, DEPLOY_USAGE);
   if (positionals.length === 0) throw new UsageError('name at least one library file', DEPLOY_USAGE);
   const files: LibraryFile[] = [];
   for (const path of positionals) files.push(await readLibraryFile(path));

@@ -1,6 +1,6 @@
 import { libraryVersion } from '../lua/version.js';
 import { CONNECTION_OPTIONS, parse, UsageError } from './args.js';
-import { connectTarget } from './connect.js';
+import { connectTarget, resolveTarget } from './connect.js';
 import { deployedLibrary, readLibraryFile, showVersion } from './library-file.js';
 import { lineDiff } from './line-diff.js';
 import type { Output } from './output.js';
@@ -20,6 +20,7 @@ Exit code: 0 the same everywhere, 1 some node differs, 2 usage error.`;
 export async function diff(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parse(argv, CONNECTION_OPTIONS, DIFF_USAGE);
   if (values.help) return out.help(DIFF_USAGE);
+  resolveTarget(values, DIFF_USAGE);
   if (positionals.length === 0) throw new UsageError('name at least one library file', DIFF_USAGE);
   const files = await Promise.all(positionals.map(readLibraryFile));
   const target = await connectTarget(values, DIFF_USAGE);

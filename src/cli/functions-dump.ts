@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { FunctionRestorePolicy } from '../client/commands/scripting.js';
 import { CONNECTION_OPTIONS, parse, UsageError } from './args.js';
-import { connectTarget } from './connect.js';
+import { connectTarget, resolveTarget } from './connect.js';
 import { CliError } from './library-file.js';
 import type { Output } from './output.js';
 
@@ -34,6 +34,7 @@ Exit code: 0 restored everywhere, 1 failed somewhere, 2 usage error.`;
 export async function dump(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parse(argv, { ...CONNECTION_OPTIONS, out: { type: 'string' } }, DUMP_USAGE);
   if (values.help) return out.help(DUMP_USAGE);
+  resolveTarget(values, DUMP_USAGE);
   if (values.out === undefined) throw new UsageError('--out FILE is required', DUMP_USAGE);
   if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`, DUMP_USAGE);
   const target = await connectTarget(values, DUMP_USAGE);
@@ -77,6 +78,7 @@ export async function restore(argv: string[], out: Output): Promise<number> {
     RESTORE_USAGE,
   );
   if (values.help) return out.help(RESTORE_USAGE);
+  resolveTarget(values, RESTORE_USAGE);
   if (positionals.length !== 1) throw new UsageError('name one dump file', RESTORE_USAGE);
   const policy = (values.policy ?? 'APPEND').toUpperCase() as FunctionRestorePolicy;
   if (!POLICIES.includes(policy))

@@ -1,7 +1,7 @@
 import { lint } from '../lua/lint.js';
 import { sha1 } from '../scripting/sha1.js';
 import { CONNECTION_OPTIONS, parse, UsageError } from './args.js';
-import { connectTarget } from './connect.js';
+import { connectTarget, resolveTarget } from './connect.js';
 import { CliError } from './library-file.js';
 import { includeResolver, luaFiles, readText } from './lua-files.js';
 import type { Output } from './output.js';
@@ -26,6 +26,7 @@ export async function scriptsLoad(argv: string[], out: Output): Promise<number> 
     SCRIPTS_LOAD_USAGE,
   );
   if (values.help) return out.help(SCRIPTS_LOAD_USAGE);
+  resolveTarget(values, SCRIPTS_LOAD_USAGE);
   if (positionals.length === 0) throw new UsageError('name a directory or script files', SCRIPTS_LOAD_USAGE);
   const scripts: { file: string; lua: string }[] = [];
   for (const file of await luaFiles(positionals)) {
