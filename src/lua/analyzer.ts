@@ -573,10 +573,37 @@ function flagsOf(value: ast.Expression): RegistrationFact['flags'] {
   return flags;
 }
 
-/** A string literal's value (decoded by the parser as bytes, one char per byte). */
+/**
+ * A string literal's value. The parser runs without decoding strings (that costs a regex per
+ * token), so the few literals the rules read are decoded here from their source text.
+ */
 export function stringValue(node: ast.StringLiteral): string {
-  return node.value ?? node.raw.slice(1, -1);
+  if (node.value !== null && node.value !== undefined) return node.value;
+  const raw = node.raw;
+  if (raw.startsWith('[')) {
+    const open = raw.indexOf('[', 1) + 1;
+    const body = raw.slice(open, raw.length - open);
+    // A newline right after the opening bracket is not part of a long string.
+    return body.startsWith('\r\n') ? body.slice(2) : body.startsWith('\n') ? body.slice(1) : body;
+  }
+  const body = raw.slice(1, -1);
+  if (!body.includes('\\')) return body;
+  return body.replace(/\\(\d{1,3}|.)/gs, (_, escape: string) => {
+    if (/^\d/.test(escape)) return String.fromCharCode(Number(escape));
+    return ESCAPES[escape] ?? escape;
+  });
 }
+
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\n': '\n',
+};
 
 function literalText(node: ast.Expression): string | undefined {
   if (node.type === 'StringLiteral') return stringValue(node);

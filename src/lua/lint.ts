@@ -41,7 +41,7 @@ export function lint(lua: string, options: LintOptions = {}): Diagnostic[] {
   const contexts: Contexts = library
     ? libraryContexts(facts)
     : scriptContexts(options.readOnly ?? scriptFlags.includes('no-writes'));
-  const includes = resolveIncludes(parsed.chunk, options.resolveInclude);
+  const includes = resolveIncludes(lua, options.resolveInclude);
   const codeOptions = {
     keyCount: library ? undefined : options.keyCount,
     extraCommands: new Set((options.extraCommands ?? []).map((name) => name.toLowerCase())),
@@ -55,23 +55,24 @@ export function lint(lua: string, options: LintOptions = {}): Diagnostic[] {
   return report.sorted();
 }
 
-const INCLUDE = /@include\s+["']([^"']+)["']/;
+/** `--- @include "path"` on a comment line (bullmq's convention). */
+const INCLUDE = /^[ \t]*--.*@include\s+["']([^"']+)["']/gm;
 
 /**
  * The names defined by the files that include comments name (bullmq's `--- @include "x"`), and
  * whether any could not be resolved. Includes of includes count too; cycles are cut.
  */
 function resolveIncludes(
-  chunk: ast.Chunk,
+  lua: string,
   resolve: LintOptions['resolveInclude'],
 ): { names: Set<string>; unresolved: boolean } {
   const names = new Set<string>();
   let unresolved = false;
   const seen = new Set<string>();
-  const visit = (comments: ast.Comment[] | undefined, from: string | undefined) => {
-    for (const comment of comments ?? []) {
-      const match = INCLUDE.exec(comment.value);
-      if (match === null) continue;
+  const visit = (code: string, from: string | undefined) => {
+    // Cheaper than asking the parser for every comment, and include lines are line comments.
+    if (!code.includes('@include')) return;
+    for (const match of code.matchAll(INCLUDE)) {
       const resolved = resolve?.(match[1], from);
       const included = typeof resolved === 'string' ? { id: match[1], source: resolved } : resolved;
       if (included === undefined) {
@@ -91,9 +92,9 @@ function resolveIncludes(
         else if (statement.type === 'FunctionDeclaration' && statement.identifier?.type === 'Identifier')
           names.add(statement.identifier.name);
       }
-      visit(parsed.chunk.comments as ast.Comment[] | undefined, included.id);
+      visit(included.source, included.id);
     }
   };
-  visit(chunk.comments as ast.Comment[] | undefined, undefined);
+  visit(lua, undefined);
   return { names, unresolved };
 }

@@ -50,10 +50,11 @@ export function parse(source: Source): Parsed {
     const chunk = luaparse.parse(source.text, {
       onCreateNode,
       luaVersion: '5.1',
-      locations: true,
-      comments: true,
-      // String values decoded byte for byte (the default mode drops them).
-      encodingMode: 'pseudo-latin1',
+      ranges: true,
+      // Comments and string values are left undecoded: the rules that need them read the
+      // source (include comments) or decode the few literals they use (analyzer.stringValue).
+      comments: false,
+      encodingMode: 'none',
     });
     return { chunk, registerCalls };
   } catch (error) {

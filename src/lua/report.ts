@@ -9,6 +9,7 @@ export class Report {
   readonly #overrides: Partial<Record<RuleName, Severity | 'off'>>;
   /** One diagnostic per rule and position: code checked in two contexts says it once. */
   readonly #seen = new Set<string>();
+  #lineStarts: number[] | undefined;
 
   constructor(source: Source, overrides: Partial<Record<RuleName, Severity | 'off'>> = {}) {
     this.#source = source;
@@ -25,14 +26,28 @@ export class Report {
       line = at;
       column = 1;
     } else {
-      const start = at.loc?.start ?? { line: 1, column: 0 };
-      line = start.line;
-      column = this.#source.column(start.line, start.column);
+      ({ line, column } = this.position(at));
     }
     const key = `${rule}:${line}:${column}:${message}`;
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
     this.diagnostics.push({ rule, severity: override ?? severity, line, column, message });
+  }
+
+  /** The 1-based line and column where `node` starts. */
+  position(node: ast.Node): { line: number; column: number } {
+    // The parser records offsets only (cheaper than a location object per node); lines are
+    // found from them when something is reported.
+    const offset = (node as { range?: [number, number] }).range?.[0] ?? 0;
+    const starts = (this.#lineStarts ??= lineStarts(this.#source.text));
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle] <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: this.#source.column(low + 1, offset - starts[low]) };
   }
 
   /** Adds a diagnostic whose position is already known (syntax errors). */
@@ -45,4 +60,17 @@ export class Report {
   sorted(): Diagnostic[] {
     return this.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   }
+}
+
+/** Offsets where each line starts; Lua ends lines at \n, \r, \r\n or \n\r, as the server counts them. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 10 && c !== 13) continue;
+    const next = text.charCodeAt(i + 1);
+    if ((next === 10 || next === 13) && next !== c) i++;
+    starts.push(i + 1);
+  }
+  return starts;
 }

@@ -119,7 +119,7 @@ export function checkRegistrations(code: string, facts: Facts, contexts: Context
           registration.node,
           `the function '${registration.name}' is already registered at line ${first}`,
         );
-      } else names.set(registration.name, registration.node.loc?.start.line ?? 1);
+      } else names.set(registration.name, report.position(registration.node).line);
     }
     if (registration.flags !== 'dynamic') {
       for (const flag of registration.flags) {
