@@ -65,7 +65,7 @@ forEachProtocol((redis) => {
     assert.deepEqual(listed, []);
   });
 
-  test("Library.fromCode 'if-newer' (default): loads, keeps the same code, upgrades, never downgrades", async () => {
+  test("Library.fromCode 'if-newer' (default): loads, upgrades, never downgrades", async () => {
     await redis.client.functionFlush();
     const first = await Library.fromCode(redis.client, versioned('1.0.0', 1));
     assert.equal(await first.functions.get('replace_version')!.fcall(redis.client), 1);
