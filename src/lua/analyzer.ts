@@ -588,9 +588,9 @@ export function stringValue(node: ast.StringLiteral): string {
   }
   const body = raw.slice(1, -1);
   if (!body.includes('\\')) return body;
-  return body.replace(/\\(\d{1,3}|.)/gs, (_, escape: string) => {
-    if (/^\d/.test(escape)) return String.fromCharCode(Number(escape));
-    return ESCAPES[escape] ?? escape;
+  return body.replace(/\\(\d{1,3}|.)/gs, (_, sequence: string) => {
+    if (/^\d/.test(sequence)) return String.fromCharCode(Number(sequence));
+    return ESCAPES[sequence] ?? sequence;
   });
 }
 

@@ -1,4 +1,3 @@
-import type * as ast from 'luaparse';
 import { analyze } from './analyzer.js';
 import { type Contexts, libraryContexts, scriptContexts } from './contexts.js';
 import type { Diagnostic, LintOptions } from './diagnostic.js';
