@@ -339,6 +339,18 @@ describe('lint rules', () => {
     );
   });
 
+  test('string literals are read as Lua decodes them: escapes and long brackets', () => {
+    const rules = (lua: string) => lint(lua).map((d) => `${d.rule}: ${d.message}`);
+    assert.deepEqual(rules("return redis.call('G\\69T', 'a\\tb')"), [
+      "literal-key: the key 'a\tb' of GET is named in the script: pass it in KEYS so a cluster routes the call to its node",
+    ]);
+    assert.deepEqual(
+      rules('return redis.call([==[\nGTE]==], KEYS[1])').map((text) => text.split(' ')[0]),
+      ['unknown-command:'],
+    );
+    assert.match(rules('return redis.call([==[\nGTE]==], KEYS[1])')[0], /GTE is not a command/);
+  });
+
   test('lint refuses a non-string with a TypeError', () => {
     assert.throws(() => lint(42 as unknown as string), TypeError);
   });
