@@ -55,12 +55,7 @@ const DONE: Record<Action, string> = {
   unchanged: 'unchanged',
   refuse: 'refused',
 };
-const WOULD: Record<Action, string> = {
-  load: 'would load',
-  replace: 'would replace',
-  unchanged: 'unchanged',
-  refuse: 'refused',
-};
+const WOULD = { load: 'would load', replace: 'would replace' } as Record<Action, string>;
 
 export async function deploy(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parse(argv, OPTIONS, DEPLOY_USAGE);
@@ -107,14 +102,17 @@ export async function deploy(argv: string[], out: Output): Promise<number> {
       }
     }
     const refused = planned.some((entry) => entry.action === 'refuse');
-    const dryRun = values['dry-run'] === true || refused;
+    const dryRun = values['dry-run'] === true;
     let failed = false;
     for (const entry of planned) {
-      if (dryRun || entry.action === 'unchanged' || entry.action === 'refuse') {
-        entry.report.status =
-          refused && !values['dry-run'] && entry.action !== 'refuse' && entry.action !== 'unchanged'
-            ? `not done (${WOULD[entry.action]})`
-            : (values['dry-run'] ? WOULD : DONE)[entry.action];
+      const changes = entry.action === 'load' || entry.action === 'replace';
+      if (!changes) {
+        entry.report.status = DONE[entry.action];
+        continue;
+      }
+      if (dryRun || refused) {
+        // A refusal anywhere holds back every change, and the report says what was held back.
+        entry.report.status = dryRun ? WOULD[entry.action] : `not done (${WOULD[entry.action]})`;
         continue;
       }
       const node = target.primaries[entry.nodeIndex];

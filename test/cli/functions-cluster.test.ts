@@ -55,6 +55,7 @@ describe('functions on a 3-primary cluster', () => {
     const before = await loadsOn();
     const first = await redmoon('functions', 'deploy', file, '--cluster', cluster.urls[0]);
     assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /\[3\/3\] \S+: reading FUNCTION LIST/, 'progress per node on stderr');
     t.diagnostic(`first deploy:\n${first.stdout}`);
     assert.deepEqual(lineOf(first.stdout, addresses[0]), [
       addresses[0],
