@@ -68,9 +68,9 @@ export function dangerOf(command: ResolvedCommand): string | undefined {
   const allShards = tips.includes('request_policy:all_shards') || tips.includes('request_policy:all_nodes');
   if (!allShards) return undefined;
   if (tips.includes('response_policy:all_succeeded') && !isWrite(command)) return undefined; // PING
-  return isWrite(command)
-    ? `${command.display} wipes the whole keyspace of the node the script runs on`
-    : `${command.display} spans the whole keyspace: it blocks the server while it runs, and inside a script on a cluster it sees one node only`;
+  if (isWrite(command)) return `${command.display} wipes the whole keyspace of the node the script runs on`;
+  const random = tips.includes('nondeterministic_output') ? ', and its answer is nondeterministic' : '';
+  return `${command.display} spans the whole keyspace: it blocks the server while it runs, and inside a script on a cluster it sees one node only${random}`;
 }
 
 /**
