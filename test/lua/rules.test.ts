@@ -173,6 +173,12 @@ const CASES: Case[] = [
     good: "return redis.call('DEL', KEYS[1])",
   },
   {
+    rule: 'dangerous-command',
+    bad: "return redis.call('RANDOMKEY')",
+    line: 1,
+    good: "return redis.call('SRANDMEMBER', KEYS[1])",
+  },
+  {
     rule: 'scan-in-loop',
     bad: "local cursor = '0'\nrepeat\n  local reply = redis.call('SCAN', cursor)\n  cursor = reply[1]\nuntil cursor == '0'",
     line: 3,
