@@ -100,9 +100,9 @@ export function checkGlobals(
       );
       continue;
     }
-    // A misplaced register_function is register-outside-load's to report.
-    if (use.table === 'redis' && use.member === 'register_function') continue;
     for (const context of contexts.of(use.fn)) {
+      // In a library, a misplaced register_function is register-outside-load's to report.
+      if (context !== 'script' && use.table === 'redis' && use.member === 'register_function') continue;
       const members = ENVIRONMENTS[context].members[use.table];
       if (members === undefined) continue; // not a table there: undefined-global says so
       if (!Object.hasOwn(members, use.member)) {

@@ -66,6 +66,13 @@ const CASES: Case[] = [
     severity: 'warning',
     good: 'return 1',
   },
+  {
+    rule: 'unknown-api',
+    bad: "redis.register_function('f', function() return 1 end)",
+    badOptions: { kind: 'script' },
+    line: 1,
+    good: 'return 1',
+  },
   { rule: 'deprecated-api', bad: 'redis.replicate_commands()\nreturn 1', line: 1, good: 'return 1' },
   {
     rule: 'literal-key',
