@@ -495,12 +495,9 @@ class Analyzer {
       return undefined;
     };
     const nameOf = (expression: ast.Expression | undefined) => {
+      // A computed name is legal; only a literal one can be checked.
       if (expression?.type === 'StringLiteral') fact.name = stringValue(expression);
-      else
-        fact.problems.push({
-          node: expression ?? node,
-          message: 'the function name is not a string literal',
-        });
+      else if (expression === undefined) fact.problems.push({ node, message: 'missing the function name' });
     };
     const table = args.length === 1 && args[0].type === 'TableConstructorExpression' ? args[0] : undefined;
     if (table === undefined) {

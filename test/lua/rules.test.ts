@@ -364,6 +364,13 @@ describe('lint rules', () => {
     assert.match(rules('return redis.call([==[\nGTE]==], KEYS[1])')[0], /GTE is not a command/);
   });
 
+  test('a library registering functions under computed names, in a loop, is clean', () => {
+    const code = lib(
+      "local names = {'a', 'b'}\nfor i = 1, #names do\n  redis.register_function('get_' .. names[i], function(keys) return redis.call('GET', keys[1]) end)\nend",
+    );
+    assert.deepEqual(lint(code), []);
+  });
+
   test('lint refuses a non-string with a TypeError', () => {
     assert.throws(() => lint(42 as unknown as string), TypeError);
   });

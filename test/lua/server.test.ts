@@ -126,6 +126,7 @@ describe('the linter and a real server', () => {
       "#!lua name=lib\nlocal fmt = string.format\nredis.register_function('f', function() return 1 end)",
       "#!lua name=lib\ncount = 1\nredis.register_function('f', function() return 1 end)",
       "#!lua name=lib\nredis.call('PING')\nredis.register_function('f', function() return 1 end)",
+      "#!lua name=lib\nfor _, n in ipairs({'a'}) do redis.register_function(n, function() return 1 end) end",
     ];
     for (const code of refused) {
       const errors = lint(code).filter((d) => d.severity === 'error');
