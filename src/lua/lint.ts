@@ -36,6 +36,7 @@ export function lint(lua: string, options: LintOptions = {}): Diagnostic[] {
     report.addAt('syntax', parsed.error.line, parsed.error.column, parsed.error.message);
     return report.sorted();
   }
+  report.offsetOf = parsed.offsetOf;
   const facts = analyze(parsed.chunk, parsed.registerCalls, library);
   const contexts: Contexts = library
     ? libraryContexts(facts)

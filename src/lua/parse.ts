@@ -8,7 +8,7 @@ import luaparse from 'luaparse';
  */
 
 export type Parsed =
-  | { chunk: ast.Chunk; registerCalls: ast.Node[]; error?: undefined }
+  | { chunk: ast.Chunk; registerCalls: ast.Node[]; offsetOf: (node: ast.Node) => number; error?: undefined }
   | { chunk?: undefined; error: { line: number; column: number; message: string } };
 
 /** Lua reads bytes: text with non-ASCII characters is parsed as its UTF-8 bytes, one char each. */
@@ -34,11 +34,27 @@ export function sourceOf(lua: string): Source {
   };
 }
 
+/**
+ * Parses without recording positions, which would double the parser's work; most code lints
+ * clean and never needs one. When a diagnostic does, `offsetOf` parses once more with ranges:
+ * the parser creates nodes in the same order both times, so a node's rank in the first parse
+ * finds its twin, and its offset, in the second.
+ */
+const OPTIONS = {
+  luaVersion: '5.1',
+  // Comments and string values are left undecoded: the rules that need them read the source
+  // (include comments) or decode the few literals they use (analyzer.stringValue).
+  comments: false,
+  encodingMode: 'none',
+} as const;
+
 export function parse(source: Source): Parsed {
-  // Calls of redis.register_function, noted as the parser builds them: the analyzer needs them
-  // before its walk (their callbacks' parameters are KEYS and ARGV), and a second walk costs.
+  // Calls of redis.register_function are noted as the parser builds them: the analyzer needs
+  // them before its walk (their callbacks' parameters are KEYS and ARGV).
   const registerCalls: ast.Node[] = [];
+  const nodes: ast.Node[] = [];
   const onCreateNode = (node: ast.Node) => {
+    nodes.push(node);
     if (
       (node.type === 'CallExpression' || node.type === 'TableCallExpression') &&
       node.base.type === 'MemberExpression' &&
@@ -47,16 +63,23 @@ export function parse(source: Source): Parsed {
       registerCalls.push(node);
   };
   try {
-    const chunk = luaparse.parse(source.text, {
-      onCreateNode,
-      luaVersion: '5.1',
-      ranges: true,
-      // Comments and string values are left undecoded: the rules that need them read the
-      // source (include comments) or decode the few literals they use (analyzer.stringValue).
-      comments: false,
-      encodingMode: 'none',
-    });
-    return { chunk, registerCalls };
+    const chunk = luaparse.parse(source.text, { ...OPTIONS, onCreateNode });
+    let offsets: number[] | undefined;
+    let ranks: Map<ast.Node, number> | undefined;
+    const offsetOf = (node: ast.Node): number => {
+      if (offsets === undefined || ranks === undefined) {
+        const found: number[] = [];
+        luaparse.parse(source.text, {
+          ...OPTIONS,
+          ranges: true,
+          onCreateNode: (twin) => found.push((twin as { range?: [number, number] }).range?.[0] ?? 0),
+        });
+        offsets = found;
+        ranks = new Map(nodes.map((created, rank) => [created, rank]));
+      }
+      return offsets[ranks.get(node) ?? -1] ?? 0;
+    };
+    return { chunk, registerCalls, offsetOf };
   } catch (error) {
     const { line, column, message } = error as { line?: number; column?: number; message: string };
     if (typeof line !== 'number') throw error;

@@ -11,6 +11,9 @@ export class Report {
   readonly #seen = new Set<string>();
   #lineStarts: number[] | undefined;
 
+  /** Where a node starts in the parsed text; set once the code has parsed. */
+  offsetOf: (node: ast.Node) => number = () => 0;
+
   constructor(source: Source, overrides: Partial<Record<RuleName, Severity | 'off'>> = {}) {
     this.#source = source;
     this.#overrides = overrides;
@@ -36,9 +39,8 @@ export class Report {
 
   /** The 1-based line and column where `node` starts. */
   position(node: ast.Node): { line: number; column: number } {
-    // The parser records offsets only (cheaper than a location object per node); lines are
-    // found from them when something is reported.
-    const offset = (node as { range?: [number, number] }).range?.[0] ?? 0;
+    // Lines are found from offsets only when something is reported.
+    const offset = this.offsetOf(node);
     const starts = (this.#lineStarts ??= lineStarts(this.#source.text));
     let low = 0;
     let high = starts.length - 1;

@@ -1,3 +1,4 @@
+import type * as ast from 'luaparse';
 import type { Facts } from './analyzer.js';
 import { type Contexts, runsAtLoad } from './contexts.js';
 import type { Report } from './report.js';
@@ -100,7 +101,7 @@ export function checkLibraryShebang(code: string, report: Report): void {
 }
 
 export function checkRegistrations(code: string, facts: Facts, contexts: Contexts, report: Report): void {
-  const names = new Map<string, number>();
+  const names = new Map<string, ast.Node>();
   for (const registration of facts.registrations) {
     for (const problem of registration.problems)
       report.add('register-function', problem.node, problem.message);
@@ -117,9 +118,9 @@ export function checkRegistrations(code: string, facts: Facts, contexts: Context
         report.add(
           'duplicate-function',
           registration.node,
-          `the function '${registration.name}' is already registered at line ${first}`,
+          `the function '${registration.name}' is already registered at line ${report.position(first).line}`,
         );
-      } else names.set(registration.name, report.position(registration.node).line);
+      } else names.set(registration.name, registration.node);
     }
     if (registration.flags !== 'dynamic') {
       for (const flag of registration.flags) {
