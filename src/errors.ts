@@ -285,3 +285,32 @@ export class FanOutError extends ClusterError {
     this.errors = errors;
   }
 }
+
+/** One finding of `lint` (redmoon/lua), as carried by a `ScriptAnalysisError`. */
+export interface AnalysisDiagnostic {
+  rule: string;
+  severity: 'error' | 'warning';
+  line: number;
+  column: number;
+  message: string;
+}
+
+/**
+ * A script or library was linted before sending (the `lint` option of `Script.fromLua` and
+ * `Library.fromCode`) and has errors the server would refuse or that break at run time. Nothing
+ * was sent. `diagnostics` holds every finding, warnings included; fix the code, or turn the
+ * rule off through the lint options if the finding is wrong for your server.
+ */
+export class ScriptAnalysisError extends RedisError {
+  readonly diagnostics: readonly AnalysisDiagnostic[];
+  constructor(what: string, diagnostics: readonly AnalysisDiagnostic[]) {
+    const errors = diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+    const listed = errors
+      .slice(0, 5)
+      .map((d) => `${d.line}:${d.column} ${d.rule}: ${d.message}`)
+      .join('; ');
+    const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
+    super(`${what} has ${errors.length} lint error(s): ${listed}${more}`, 'SCRIPT_ANALYSIS', false);
+    this.diagnostics = Object.freeze([...diagnostics]);
+  }
+}

@@ -71,6 +71,7 @@ export type { ConnectionStatus } from './connection/connection.js';
 export { exponentialBackoff, type ReconnectStrategy } from './connection/options.js';
 export {
   AbortError,
+  type AnalysisDiagnostic,
   ArgumentError,
   ClusterError,
   ConnectionError,
@@ -81,12 +82,15 @@ export {
   RedisError,
   ReplyError,
   type ReplyReason,
+  ScriptAnalysisError,
   SentinelError,
   TimeoutError,
   WatchError,
 } from './errors.js';
 export type { RedisArg, RespValue } from './resp/types.js';
-export { type FunctionFlag, Library, RedisFunction } from './scripting/library.js';
+export { type FunctionFlag, Library, type LibraryOptions, RedisFunction } from './scripting/library.js';
+export type { ReplacePolicy } from './scripting/library-load.js';
+export type { LintOption } from './scripting/lint-option.js';
 export {
   Script,
   type ScriptOptions,
@@ -96,5 +100,6 @@ export {
   type UntypedScript,
 } from './scripting/script.js';
 export { sha1 } from './scripting/sha1.js';
+export type { FunctionSignatures, LibraryFunctions, TypedFunction } from './scripting/typed-functions.js';
 export type { SentinelOptions } from './sentinel/options.js';
 export { Sentinel } from './sentinel/sentinel.js';

@@ -22,7 +22,9 @@ const redmoon = await import(
  */
 if (process.argv[2] === 'redmoon-otel') {
   const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
-  const { instrument } = await import(new URL('./otel/index.js', new URL(process.env.REDMOON_BENCH_ENTRY, 'file:')).href);
+  const { instrument } = await import(
+    new URL('./otel/index.js', new URL(process.env.REDMOON_BENCH_ENTRY, 'file:')).href
+  );
   // Spans are made and ended; a provider without processors drops them (the SDK's own cost stays).
   instrument({ tracerProvider: new BasicTracerProvider() });
 }

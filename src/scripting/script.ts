@@ -6,6 +6,7 @@ import type { CommandTarget } from '../client/target.js';
 import { ArgumentError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
+import { type LintOption, lintBeforeSending } from './lint-option.js';
 import { ReloadOnMissing } from './reload.js';
 import { sha1 } from './sha1.js';
 import { parseShebang } from './shebang.js';
@@ -52,6 +53,13 @@ export interface ScriptOptions {
   readOnly?: boolean;
   /** When set, calls with a different number of keys are refused before sending. */
   keyCount?: number;
+  // --- lint option (issue 11) ---
+  /**
+   * Lint the source first (`redmoon/lua`) and throw a `ScriptAnalysisError` on errors. Default
+   * off. `keyCount` and `readOnly` above are passed on to the linter.
+   */
+  lint?: LintOption;
+  // --- end lint option ---
 }
 
 const {
@@ -98,6 +106,13 @@ export class Script<S extends ScriptSignature = UntypedScript> {
         `Script.fromLua: expected the Lua source as a non-empty string, got ${describe(lua)}`,
       );
     }
+    // --- lint option (issue 11) ---
+    lintBeforeSending('Script.fromLua', lua, options.lint, {
+      kind: 'script',
+      keyCount: options.keyCount,
+      readOnly: options.readOnly,
+    });
+    // --- end lint option ---
     return new Script<S>(lua, sha1(lua), options);
   }
 
