@@ -1,13 +1,12 @@
 import { Batch } from '../client/batch.js';
 import { type FunctionLibraryInfo, scriptingCommands } from '../client/commands/scripting.js';
-import { refused } from '../client/methods.js';
 import type { CommandSpec } from '../client/spec.js';
 import { ArgumentError, RedisError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { decideLoad, type ReplacePolicy } from './library-load.js';
 import { type LintOption, lintBeforeSending } from './lint-option.js';
-import { ReloadOnMissing } from './reload.js';
+import { RedisFunction } from './redis-function.js';
 import type { ScriptTarget } from './script.js';
 import { parseShebang } from './shebang.js';
 import type { FunctionSignatures, LibraryFunctions } from './typed-functions.js';
@@ -21,87 +20,10 @@ export interface LibraryOptions {
 }
 // --- end Library.fromCode options ---
 
-const {
-  fcall: FCALL,
-  fcallRo: FCALL_RO,
-  functionLoad: FUNCTION_LOAD,
-  functionList: FUNCTION_LIST,
-} = scriptingCommands as unknown as Record<string, CommandSpec>;
-
-/**
- * Flags a function can declare (`redis.register_function{ ..., flags = { 'no-writes' } }`).
- * Flags this version does not know are kept as plain strings, never dropped.
- */
-export type FunctionFlag =
-  | 'no-writes'
-  | 'allow-oom'
-  | 'allow-stale'
-  | 'no-cluster'
-  | 'allow-cross-slot-keys'
-  | (string & {});
-
-/** A function of a loaded library, called with FCALL (or FCALL_RO). */
-export class RedisFunction {
-  readonly name: string;
-  readonly libraryName: string;
-  readonly description: string | null;
-  readonly flags: readonly FunctionFlag[];
-  /** The library's code, when known: a node that lacks the library gets it when first called. */
-  readonly #library: ReloadOnMissing | undefined;
-
-  constructor(
-    name: string,
-    libraryName: string,
-    flags: readonly string[],
-    description: string | null = null,
-    libraryCode?: string,
-  ) {
-    this.name = name;
-    this.libraryName = libraryName;
-    this.flags = Object.freeze([...flags]);
-    this.description = description;
-    this.#library =
-      libraryCode === undefined
-        ? undefined
-        : new ReloadOnMissing({ sha1: `function:${libraryName}`, lua: libraryCode, kind: 'function' });
-  }
-
-  /** Declared `no-writes`: may run with FCALL_RO and on replicas. */
-  get readOnly(): boolean {
-    return this.flags.includes('no-writes');
-  }
-
-  /**
-   * FCALL name numkeys keys... args... — sent as FCALL_RO when the function is flagged
-   * `no-writes` (the same call to the server), so it may be retried after a reconnect and served
-   * by a replica when the cluster reads from replicas.
-   */
-  fcall<T = RespValue>(target: ScriptTarget, keys?: RedisArg[], args?: RedisArg[]): Promise<T> {
-    return call<T>(target, this.readOnly ? FCALL_RO : FCALL, this.name, keys, args, this.#library);
-  }
-
-  /** FCALL_RO: the server refuses it unless the function is flagged `no-writes`. */
-  fcallRo<T = RespValue>(target: ScriptTarget, keys?: RedisArg[], args?: RedisArg[]): Promise<T> {
-    return call<T>(target, FCALL_RO, this.name, keys, args, this.#library);
-  }
-}
-
-function call<T>(
-  target: ScriptTarget,
-  spec: CommandSpec,
-  name: string,
-  keys: RedisArg[] | undefined,
-  args: RedisArg[] | undefined,
-  library: ReloadOnMissing | undefined,
-): Promise<T> {
-  let built: RedisArg[];
-  try {
-    built = spec.args(name, keys, args);
-  } catch (error) {
-    return refused(target, error);
-  }
-  return target._execute(spec, built, library) as Promise<T>;
-}
+const { functionLoad: FUNCTION_LOAD, functionList: FUNCTION_LIST } = scriptingCommands as unknown as Record<
+  string,
+  CommandSpec
+>;
 
 /**
  * A Redis Functions library: its name and its functions, as the server lists them.
@@ -207,3 +129,5 @@ function refuseBatch(method: string, target: ScriptTarget): void {
     throw new ArgumentError(`${method}: needs a client or cluster, not a pipeline or transaction`);
   }
 }
+
+export { type FunctionFlag, RedisFunction } from './redis-function.js';

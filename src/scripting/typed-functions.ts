@@ -1,4 +1,4 @@
-import type { RedisFunction } from './library.js';
+import type { RedisFunction } from './redis-function.js';
 import type { ScriptParams, ScriptSignature, ScriptTarget } from './script.js';
 
 /**
