@@ -51,7 +51,7 @@ return {'running', redis.call('PTTL', KEYS[1])}
 
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_LEASE_MS = 30_000;
-const DEFAULT_RETRY_MS = 20;
+const DEFAULT_RETRY_MS = 10;
 
 export interface IdempotencyOptions<T = unknown> {
   /** How long a completed result is kept and replayed, in ms; default 24 h. */
