@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ArgumentError } from '../../src/index.js';
 import { ExpiringCounter } from '../../src/patterns/index.js';
-import { forEachProtocol, sleep, uniqueKey } from '../helpers.js';
+import { forEachProtocol, sleep, uniqueKey, useServer } from '../helpers.js';
 import { counterKillProperties } from './kill-harness.js';
 
 forEachProtocol((context) => {
@@ -68,12 +68,14 @@ forEachProtocol((context) => {
     await assert.rejects(counter.incr(context.client, 'x', 0.5), /by must be an integer/);
     await assert.rejects(counter.incr(context.client, ''), ArgumentError);
   });
+});
 
+describe('callers killed between calls (both protocols)', () => {
+  const context = useServer();
   counterKillProperties({
     get target() {
       return context.client;
     },
-    resp: context.resp,
     get connectTo() {
       return { url: context.server.url };
     },

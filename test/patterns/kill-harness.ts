@@ -3,16 +3,20 @@ import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { Client, type Cluster, ConnectionError } from '../../src/index.js';
 import { ExpiringCounter } from '../../src/patterns/index.js';
-import { sleep, uniqueKey } from '../helpers.js';
-import type { PatternContext } from './properties.js';
+import { PROTOCOLS, sleep, uniqueKey } from '../helpers.js';
 
 // Callers killed between calls: child processes incrementing counters are sent SIGKILL at a random
 // moment, and a client's connection is destroyed with increments in flight. Afterwards every
 // counter key must have an expiry. A control runs the same kill against the naive two-command
 // version (INCR, then PEXPIRE) to show the check sees the failure this pattern exists to prevent.
 
-/** Where a child process connects, and how to list keys on every node. */
-export interface KillContext extends PatternContext {
+/**
+ * Where a child process connects, and how to list keys on every node. The harness covers both
+ * protocols itself (children and victims alternate RESP2 and RESP3), so it runs once per topology.
+ */
+export interface KillContext {
+  /** A connected client of either protocol, to read the keys back. */
+  readonly target: Client | Cluster;
   /** `{ url }` for a server, `{ urls }` for a cluster. */
   readonly connectTo: { url: string } | { urls: string[] };
   /** Every key matching `pattern`, on every node that holds keys. */
@@ -57,15 +61,15 @@ interface KillRun {
 /** Runs `children` processes incrementing fresh counters both ways, and SIGKILLs each mid-run. */
 async function killChildren(context: KillContext, children = 2): Promise<KillRun> {
   const run = { atomic: `${uniqueKey('killed')}:`, naive: `${uniqueKey('naive')}:` };
-  const config = JSON.stringify({
-    ...context.connectTo,
-    resp: context.resp,
-    ...run,
-    core: new URL('../../src/index.js', import.meta.url).href,
-    patterns: new URL('../../src/patterns/index.js', import.meta.url).href,
-  });
   await Promise.all(
-    Array.from({ length: children }, async () => {
+    Array.from({ length: children }, async (_, index) => {
+      const config = JSON.stringify({
+        ...context.connectTo,
+        resp: PROTOCOLS[index % 2],
+        ...run,
+        core: new URL('../../src/index.js', import.meta.url).href,
+        patterns: new URL('../../src/patterns/index.js', import.meta.url).href,
+      });
       const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
         env: { ...process.env, REDMOON_KILL_CONFIG: config },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -111,42 +115,44 @@ export function counterKillProperties(context: KillContext): void {
   });
 
   test('every counter has an expiry after its connection is destroyed with increments in flight', async () => {
-    const prefix = `${uniqueKey('destroyed')}:`;
-    const counter = new ExpiringCounter({ ttl: 60_000, prefix });
-    const victim = await newTargetLike(context);
-    const calls: Array<Promise<unknown>> = [];
-    let n = 0;
-    const workers = Array.from({ length: 20 }, async () => {
-      for (;;) {
-        const call = counter.incr(victim, `n${n++}`);
-        calls.push(call);
-        await call;
-      }
-    });
-    await sleep(30);
-    victim.disconnect();
-    await Promise.allSettled(workers);
-    const outcomes = await Promise.allSettled(calls);
-    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
-    assert.ok(failed.length > 0, 'some increments were cut off');
-    for (const outcome of failed)
-      assert.ok((outcome as PromiseRejectedResult).reason instanceof ConnectionError);
-    const keys = await context.keysMatching(`${prefix}*`);
-    const succeeded = outcomes.length - failed.length;
-    assert.ok(keys.length >= succeeded, `${keys.length} keys, ${succeeded} acknowledged`);
-    assert.deepEqual(await keysWithoutExpiry(context, keys), []);
+    for (const resp of PROTOCOLS) {
+      const prefix = `${uniqueKey(`destroyed${resp}`)}:`;
+      const counter = new ExpiringCounter({ ttl: 60_000, prefix });
+      const victim = await newTargetLike(context, resp);
+      const calls: Array<Promise<unknown>> = [];
+      let n = 0;
+      const workers = Array.from({ length: 20 }, async () => {
+        for (;;) {
+          const call = counter.incr(victim, `n${n++}`);
+          calls.push(call);
+          await call;
+        }
+      });
+      await sleep(30);
+      victim.disconnect();
+      await Promise.allSettled(workers);
+      const outcomes = await Promise.allSettled(calls);
+      const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+      assert.ok(failed.length > 0, `RESP${resp}: some increments were cut off`);
+      for (const outcome of failed)
+        assert.ok((outcome as PromiseRejectedResult).reason instanceof ConnectionError);
+      const keys = await context.keysMatching(`${prefix}*`);
+      const succeeded = outcomes.length - failed.length;
+      assert.ok(keys.length >= succeeded, `RESP${resp}: ${keys.length} keys, ${succeeded} acknowledged`);
+      assert.deepEqual(await keysWithoutExpiry(context, keys), []);
+    }
   });
 }
 
-async function newTargetLike(context: KillContext): Promise<Client | Cluster> {
+async function newTargetLike(context: KillContext, resp: 2 | 3): Promise<Client | Cluster> {
   const { connectTo } = context;
   if ('url' in connectTo) {
-    const client = new Client({ url: connectTo.url, resp: context.resp, reconnect: false });
+    const client = new Client({ url: connectTo.url, resp, reconnect: false });
     await client.connect();
     return client;
   }
   const { Cluster } = await import('../../src/index.js');
-  const cluster = new Cluster({ nodes: connectTo.urls, resp: context.resp });
+  const cluster = new Cluster({ nodes: connectTo.urls, resp });
   await cluster.connect();
   return cluster;
 }
