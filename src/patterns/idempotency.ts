@@ -3,7 +3,7 @@ import { ArgumentError, Script } from '../index.js';
 import { AcquireTimeoutError, IdempotencyInFlightError } from './errors.js';
 import { ResourceKeys } from './keys.js';
 import { Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
 import { type Attempt, retryUntil } from './wait.js';
 
 /**
@@ -166,7 +166,8 @@ export class Idempotency<T = unknown> {
         this.lease,
         requestedAt,
         {
-          extend: async (ms) => (await EXTEND.evalshaWithReload(target, [redisKey], [owner, ms])) === 1,
+          extend: async (ms, timeout) =>
+            (await EXTEND.evalshaWithReload(within(target, timeout), [redisKey], [owner, ms])) === 1,
           release: async () =>
             payload === undefined
               ? (await ABANDON.evalshaWithReload(target, [redisKey], [owner])) === 1

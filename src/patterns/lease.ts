@@ -5,8 +5,11 @@ export type AutoExtend = boolean | number;
 
 /** What a lease asks of its pattern: extend and release it on the server, atomically, as holder only. */
 export interface LeaseBackend {
-  /** Resolves to whether the server still had the lease as ours (and extended it by `duration` ms). */
-  extend(duration: number): Promise<boolean>;
+  /**
+   * Resolves to whether the server still had the lease as ours (and extended it by `duration`
+   * ms). `timeout` is how long an answer is of use: past it the lease is taken as lost anyway.
+   */
+  extend(duration: number, timeout: number): Promise<boolean>;
   /** Resolves to whether the server still had the lease as ours (and released it). */
   release(): Promise<boolean>;
 }
@@ -83,9 +86,13 @@ export class Lease {
    * failure rejects and leaves the lease as it was: it may still be held until it runs out.
    */
   async extend(duration: number = this.duration): Promise<boolean> {
+    return this.#extend(duration, Math.max(1, Math.ceil(this.#deadline - performance.now())));
+  }
+
+  async #extend(duration: number, timeout: number): Promise<boolean> {
     if (this.#state !== 'held') return false;
     const sentAt = performance.now();
-    const extended = await this.#backend.extend(duration);
+    const extended = await this.#backend.extend(duration, timeout);
     if (!extended) {
       this.#lose('taken');
       return false;
@@ -121,7 +128,12 @@ export class Lease {
   #scheduleExtend(delay: number): void {
     clearTimeout(this.#extendTimer);
     this.#extendTimer = setTimeout(() => {
-      this.extend().catch(() => {
+      // An answer slower than the period is no use (a stalled node): fail it and try again.
+      const timeout = Math.max(
+        1,
+        Math.ceil(Math.min(this.#deadline - performance.now(), this.#autoExtendEvery!)),
+      );
+      this.#extend(this.duration, timeout).catch(() => {
         // A lost connection or a failover in progress: try again while the lease may still be ours.
         if (this.#state === 'held') this.#scheduleExtend(EXTEND_RETRY_MS);
       });

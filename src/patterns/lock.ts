@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
 import { type AutoExtend, Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
 /**
@@ -104,7 +104,7 @@ export class LockLease extends Lease {
     token: number,
     duration: number,
     requestedAt: number,
-    extend: (duration: number) => Promise<boolean>,
+    extend: (duration: number, timeout: number) => Promise<boolean>,
     release: () => Promise<boolean>,
     autoExtend: AutoExtend,
   ) {
@@ -229,9 +229,9 @@ export class Lock {
       value,
       duration,
       requestedAt,
-      async (ms) =>
+      async (ms, timeout) =>
         (await EXTEND.evalshaWithReload(
-          target,
+          within(target, timeout),
           [lock],
           [held, integerIn(owner, 'lease (ms)', ms, 1, MAX_MS)],
         )) === 1,

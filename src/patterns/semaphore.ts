@@ -3,7 +3,7 @@ import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
 import { type AutoExtend, Lease } from './lease.js';
 import { autoExtendOf } from './lock.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
 /**
@@ -91,7 +91,7 @@ export class Permit extends Lease {
     id: string,
     duration: number,
     requestedAt: number,
-    extend: (duration: number) => Promise<boolean>,
+    extend: (duration: number, timeout: number) => Promise<boolean>,
     release: () => Promise<boolean>,
     autoExtend: AutoExtend,
   ) {
@@ -201,9 +201,9 @@ export class Semaphore {
       id,
       duration,
       requestedAt,
-      async (ms) =>
+      async (ms, timeout) =>
         (await EXTEND.evalshaWithReload(
-          target,
+          within(target, timeout),
           [key],
           [id, integerIn(owner, 'lease (ms)', ms, 1, MAX_MS)],
         )) === 1,

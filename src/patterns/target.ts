@@ -1,4 +1,4 @@
-import { ArgumentError, Batch, type CommandRouter, type ScriptTarget } from '../index.js';
+import { ArgumentError, Batch, ClientView, type CommandRouter, type ScriptTarget } from '../index.js';
 
 /**
  * Where a stateless pattern call (a limiter check, a counter increment) can run: a `Client`, a
@@ -37,6 +37,11 @@ export function refuse(target: PatternTarget, error: unknown): Promise<never> {
     rejection.catch(ignore);
   }
   return rejection;
+}
+
+/** `target` with a per-call timeout (kept with whatever options a view of it already has). */
+export function within(target: LeaseTarget, timeout: number): LeaseTarget {
+  return new ClientView(target, { timeout });
 }
 
 /** Refuses a batch where a lease needs a client. */
