@@ -6,8 +6,9 @@ import { ArgumentError } from '../index.js';
  * the resource name: `redmoon:lock:{report}` and `redmoon:lock:{report}:fence`.
  *
  * A name that already holds a non-empty hash tag (`order:{42}`) is used as it is, so callers can
- * put a resource in the slot of their own data; a name with a `}` but no such tag is refused,
- * because wrapping it (`{}x}`) could leave the tag empty and scatter the keys over slots.
+ * put a resource in the slot of their own data. Any other name is wrapped; the tag is then the
+ * name up to its first `}`, which is empty only for a name starting with `}` (`{}x}`): such a
+ * name is refused, since an empty tag would hash whole keys and scatter them over slots.
  */
 export class ResourceKeys {
   readonly prefix: string;
@@ -31,10 +32,10 @@ export class ResourceKeys {
       );
     }
     if (hasHashTag(name)) return this.prefix + name;
-    if (name.includes('}')) {
+    if (name.startsWith('}')) {
       throw new ArgumentError(
-        `${owner}: the resource name ${JSON.stringify(name)} has a '}' but no {hash tag}; ` +
-          `use a name without braces, or one with a non-empty tag such as "order:{42}"`,
+        `${owner}: the resource name ${JSON.stringify(name)} starts with '}' and has no {hash tag}; ` +
+          `its keys would not share a slot (use a name such as "order:{42}" or one without braces)`,
       );
     }
     return `${this.prefix}{${name}}`;
