@@ -94,6 +94,20 @@ forEachProtocol((context) => {
     });
   }
 
+  test('token bucket: a rate far above one unit per microsecond still refills and expires correctly', async () => {
+    // 1e9 per minute: each unit is 60 ns, below the resolution of µs timestamps near 1.8e15.
+    const limiter = new TokenBucketLimiter({ limit: 1_000_000_000, window: 60_000, burst: 10 });
+    const name = uniqueKey('fast');
+    const results = [];
+    for (let i = 0; i < 20; i++) results.push(await limiter.check(context.client, name));
+    assert.ok(
+      results.every((result) => result.allowed),
+      'each check refills more than it takes',
+    );
+    const ttl = await context.client.pttl(limiter.key(name));
+    assert.ok(ttl >= 1 && ttl <= 2, `PTTL ${ttl}`);
+  });
+
   test('a bad name or cost is refused before sending, and refuses the whole pipeline', async () => {
     const limiter = new SlidingLogLimiter({ limit: 1, window: 1000 });
     await assert.rejects(limiter.check(context.client, ''), ArgumentError);
@@ -137,6 +151,10 @@ test('limiter options are checked when the limiter is made', () => {
   );
   assert.throws(() => new SlidingLogLimiter({ limit: 1, window: 0 }), /window \(ms\) must be an integer/);
   assert.throws(() => new TokenBucketLimiter({ limit: 1, window: 10, burst: 0 }), /burst must be an integer/);
+  assert.throws(
+    () => new TokenBucketLimiter({ limit: 2_000_000_000, window: 1 }),
+    /more than 1 000 000 units per ms/,
+  );
   assert.throws(
     () => new SlidingWindowLimiter({ limit: 1, window: 10, prefix: 'a{b}:' }),
     /prefix must not contain '\{' or '\}'/,
