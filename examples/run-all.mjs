@@ -6,12 +6,13 @@
 import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
 import { main as patterns } from './patterns.mjs';
+import { main as patternsLibrary } from './patterns-library.mjs';
 import { getRedis } from './redis.mjs';
 import { main as walkthrough } from './walkthrough.mjs';
 
 const redis = await getRedis();
 try {
-  for (const example of [walkthrough, patterns, further]) await example(redis.url);
+  for (const example of [walkthrough, patterns, further, patternsLibrary]) await example(redis.url);
 } catch (error) {
   process.exitCode = 1;
   console.error('\nAn example failed:', error);
