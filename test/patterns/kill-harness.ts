@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { Client, type Cluster, ConnectionError } from '../../src/index.js';
 import { ExpiringCounter } from '../../src/patterns/index.js';
 import { PROTOCOLS, sleep, uniqueKey } from '../helpers.js';
+import { SOAK } from './properties.js';
 
 // Callers killed between calls: child processes incrementing counters are sent SIGKILL at a random
 // moment, and a client's connection is destroyed with increments in flight. Afterwards every
@@ -59,7 +60,7 @@ interface KillRun {
 }
 
 /** Runs `children` processes incrementing fresh counters both ways, and SIGKILLs each mid-run. */
-async function killChildren(context: KillContext, children = 2): Promise<KillRun> {
+async function killChildren(context: KillContext, children = SOAK ? 8 : 2): Promise<KillRun> {
   const run = { atomic: `${uniqueKey('killed')}:`, naive: `${uniqueKey('naive')}:` };
   await Promise.all(
     Array.from({ length: children }, async (_, index) => {

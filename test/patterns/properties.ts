@@ -25,6 +25,9 @@ export interface PatternContext {
 
 export const CALLERS = 50;
 
+/** `REDMOON_SOAK=1` runs every property for much longer (minutes in all instead of seconds). */
+export const SOAK = process.env.REDMOON_SOAK === '1';
+
 /** One admission as the server saw it: its decision time, bracketed by TIME in the same MULTI. */
 interface Admission {
   /** µs of the server's clock, as the limiter reports it. */
@@ -87,7 +90,7 @@ function maxInAnyInterval(admitted: Admission[], spanMicros: number): number {
 
 const LIMIT = 10;
 const WINDOW_MS = 100;
-const RUN_MS = 300;
+const RUN_MS = SOAK ? 10_000 : 300;
 
 export function limiterProperties(context: PatternContext): void {
   test(`fixed window: ${CALLERS} callers never get more than the limit into one window`, async () => {
@@ -188,7 +191,7 @@ export function fencedLog(name: string): [string, string] {
  * Acquisitions per caller in the lock and semaphore runs: a count rather than a duration, so a
  * loaded machine makes the run slower, not thinner.
  */
-const ROUNDS = 2;
+const ROUNDS = SOAK ? 40 : 2;
 
 export function lockProperties(context: PatternContext): void {
   test(`lock: ${CALLERS} callers never hold it at once (a fenced write log shows one holder at a time)`, async () => {
