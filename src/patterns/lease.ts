@@ -1,4 +1,5 @@
 import { LeaseLostError } from './errors.js';
+import { integerIn } from './target.js';
 
 /** How a lease keeps itself alive: `true` extends every third of its duration; a number, every that many ms. */
 export type AutoExtend = boolean | number;
@@ -152,4 +153,11 @@ export class Lease {
     clearTimeout(this.#expiryTimer);
     clearTimeout(this.#extendTimer);
   }
+}
+
+/** Validates `autoExtend`: a period shorter than the lease, or a boolean. */
+export function autoExtendOf(owner: string, value: unknown, duration: number): AutoExtend {
+  if (value === undefined || value === false) return false;
+  if (value === true) return true;
+  return integerIn(owner, 'autoExtend (ms between extensions)', value, 1, Math.max(1, duration - 1));
 }

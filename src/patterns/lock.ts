@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
-import { type AutoExtend, Lease } from './lease.js';
+import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
 import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
@@ -240,11 +240,4 @@ export class Lock {
     );
     return { done: true as const, value: lease };
   }
-}
-
-/** Validates `autoExtend`: a period shorter than the lease, or a boolean. */
-export function autoExtendOf(owner: string, value: unknown, duration: number): AutoExtend {
-  if (value === undefined || value === false) return false;
-  if (value === true) return true;
-  return integerIn(owner, 'autoExtend (ms between extensions)', value, 1, Math.max(1, duration - 1));
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
-import { type AutoExtend, Lease } from './lease.js';
-import { autoExtendOf } from './lock.js';
+import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
 import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
