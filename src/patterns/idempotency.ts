@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { ArgumentError, Script } from '../index.js';
 import { AcquireTimeoutError, IdempotencyInFlightError } from './errors.js';
 import { ResourceKeys } from './keys.js';
 import { Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf, within } from './target.js';
 import { type Attempt, retryUntil } from './wait.js';
 
 /**
@@ -151,7 +150,7 @@ export class Idempotency<T = unknown> {
 
     type Claimed = { replay: T } | { claim: Lease; complete: (payload: string) => Promise<boolean> };
     const attempt = async (): Promise<Attempt<Claimed>> => {
-      const owner = randomBytes(16).toString('hex');
+      const owner = newOwnerId();
       const requestedAt = performance.now();
       const [state, detail] = await CLAIM.evalshaWithReload(target, [redisKey], [owner, this.lease]);
       if (state === 'done') return { done: true, value: { replay: this.#deserialize(detail) } };

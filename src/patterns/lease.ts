@@ -39,9 +39,10 @@ export class Lease {
   readonly resource: string;
   /** Milliseconds the lease lasts from its last grant or extension. */
   readonly duration: number;
-  /** Aborts when the lease is lost before `release()`; its reason is a `LeaseLostError`. */
-  readonly signal: AbortSignal;
-  readonly #controller = new AbortController();
+  // Made on first use of `signal`: most leases are released without anyone looking at it, and an
+  // AbortController costs more than the rest of an acquisition on the client.
+  #controller: AbortController | undefined;
+  #lostReason: LeaseLostError | undefined;
   readonly #backend: LeaseBackend;
   readonly #autoExtendEvery: number | undefined;
   #state: 'held' | 'released' | 'lost' = 'held';
@@ -59,7 +60,6 @@ export class Lease {
   ) {
     this.resource = resource;
     this.duration = duration;
-    this.signal = this.#controller.signal;
     this.#backend = backend;
     this.#deadline = requestedAt + duration;
     this.#autoExtendEvery =
@@ -69,6 +69,15 @@ export class Lease {
           ? undefined
           : autoExtend;
     this.#arm(requestedAt);
+  }
+
+  /** Aborts when the lease is lost before `release()`; its reason is a `LeaseLostError`. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#lostReason !== undefined) this.#controller.abort(this.#lostReason);
+    }
+    return this.#controller.signal;
   }
 
   /** Whether this lease is believed held: not released, not known to be lost. */
@@ -146,7 +155,8 @@ export class Lease {
     if (this.#state !== 'held') return;
     this.#state = 'lost';
     this.#clearTimers();
-    this.#controller.abort(new LeaseLostError(this.resource, reason));
+    this.#lostReason = new LeaseLostError(this.resource, reason);
+    this.#controller?.abort(this.#lostReason);
   }
 
   #clearTimers(): void {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
 import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
 /**
@@ -215,7 +214,7 @@ export class Lock {
     const [lock, fence] = this.#keyPair(owner, target, name);
     const duration = integerIn(owner, 'lease (ms)', given.lease ?? this.lease, 1, MAX_MS);
     const autoExtend = autoExtendOf(owner, given.autoExtend, duration);
-    const ownerId = randomBytes(16).toString('hex');
+    const ownerId = newOwnerId();
     const requestedAt = performance.now();
     const [acquired, value] = await ACQUIRE.evalshaWithReload(
       target,

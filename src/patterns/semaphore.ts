@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { AbortError, Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
 import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, optionsOf, within } from './target.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf, within } from './target.js';
 import { retryUntil } from './wait.js';
 
 /**
@@ -191,7 +190,7 @@ export class Semaphore {
     const key = this.#keys.base(owner, name);
     const duration = integerIn(owner, 'lease (ms)', given.lease ?? this.lease, 1, MAX_MS);
     const autoExtend = autoExtendOf(owner, given.autoExtend, duration);
-    const id = randomBytes(16).toString('hex');
+    const id = newOwnerId();
     const requestedAt = performance.now();
     const [acquired, , retryIn] = await ACQUIRE.evalshaWithReload(target, [key], [id, duration, this.size]);
     if (acquired !== 1) return { done: false as const, retryIn };

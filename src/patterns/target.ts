@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ArgumentError, Batch, ClientView, type CommandRouter, type ScriptTarget } from '../index.js';
 
 /**
@@ -87,3 +88,17 @@ export const MICROS_PER_MS = 1000;
 
 /** The longest window, lease or TTL accepted: 2^31 - 1 ms (about 24.8 days), like setTimeout. */
 export const MAX_MS = 2 ** 31 - 1;
+
+/** Random per process, so owner ids of different processes never collide. */
+const PROCESS_ID = randomBytes(12).toString('base64url');
+let ownerCounter = 0;
+
+/**
+ * A unique owner id for one acquisition: this process's random id and a counter. Unique is all
+ * it needs to be (it is not a secret: anyone who can run scripts can delete the key anyway), and
+ * it costs far less than drawing random bytes per acquisition.
+ */
+export function newOwnerId(): string {
+  ownerCounter++;
+  return `${PROCESS_ID}.${ownerCounter.toString(36)}`;
+}
