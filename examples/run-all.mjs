@@ -9,13 +9,16 @@ import { main as tsWalkthrough } from '../.build/examples/walkthrough.js';
 import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
 import { main as patterns } from './patterns.mjs';
+import { main as patternsLibrary } from './patterns-library.mjs';
 import { getRedis } from './redis.mjs';
 import { main as streams } from './streams.mjs';
 import { main as walkthrough } from './walkthrough.mjs';
 
 const redis = await getRedis();
 try {
-  for (const example of [walkthrough, patterns, further, streams, tsWalkthrough]) await example(redis.url);
+  for (const example of [walkthrough, patterns, further, streams, patternsLibrary, tsWalkthrough]) {
+    await example(redis.url);
+  }
 } catch (error) {
   process.exitCode = 1;
   console.error('\nAn example failed:', error);
