@@ -92,6 +92,8 @@ export class Client extends RouterBase {
       maxQueuedCommands: connection.maxQueuedCommands,
       offlineQueue: connection.offlineQueue,
       maxBulkLength: connection.maxBulkLength,
+      maxReplyDepth: connection.maxReplyDepth,
+      maxReplyElements: connection.maxReplyElements,
       ...overrides,
     });
   }

@@ -32,6 +32,13 @@ export interface ClientOptions {
   offlineQueue?: boolean;
   /** Largest reply blob accepted, in bytes; default 512 MiB (Redis's own proto-max-bulk-len). */
   maxBulkLength?: number;
+  /** Deepest nesting of arrays, maps and sets accepted in one reply; default 1024. */
+  maxReplyDepth?: number;
+  /**
+   * Most elements the arrays, maps and sets of one reply may declare in all (a map counts its
+   * pairs); default 67 108 864 (2^26). A server declaring more fails the connection at once.
+   */
+  maxReplyElements?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -65,6 +72,8 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     ),
     offlineQueue: merged.offlineQueue ?? true,
     maxBulkLength: checkInteger('maxBulkLength', merged.maxBulkLength ?? 512 * 1024 * 1024, 1, 2 ** 32),
+    maxReplyDepth: checkInteger('maxReplyDepth', merged.maxReplyDepth ?? 1024, 1, 2 ** 31 - 1),
+    maxReplyElements: checkInteger('maxReplyElements', merged.maxReplyElements ?? 2 ** 26, 1, 2 ** 53 - 1),
   };
   if (connection.name !== undefined && /\s/.test(connection.name)) {
     throw new ArgumentError('name must not contain spaces (CLIENT SETNAME refuses them)');

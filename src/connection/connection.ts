@@ -7,7 +7,7 @@ import {
   ConnectionError,
   type ConnectionErrorCode,
   ProtocolError,
-  type RedisError,
+  RedisError,
   ReplyError,
   TimeoutError,
 } from '../errors.js';
@@ -79,6 +79,8 @@ export class Connection extends EventEmitter {
       onReply: (value) => this.#onReply(value),
       onPush: (value) => this.emit('push', value),
       maxBulkLength: options.maxBulkLength,
+      maxReplyDepth: options.maxReplyDepth,
+      maxReplyElements: options.maxReplyElements,
     });
     this.#deadlines = new Deadlines((command) => this.#expire(command));
   }
@@ -282,7 +284,7 @@ export class Connection extends EventEmitter {
     }
   }
 
-  #onReply(value: RespValue): void {
+  #onReply(value: RespValue | ProtocolError): void {
     const command = this.#pending.shift();
     if (command === undefined) {
       throw new ProtocolError('received a reply with no command waiting for it');
@@ -290,8 +292,13 @@ export class Connection extends EventEmitter {
     this.#inFlight--;
     const next = this.#pending.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.buffers;
-    if (!(value instanceof ReplyError)) {
+    if (!(value instanceof RedisError)) {
       command.resolve(value);
+      return;
+    }
+    // A malformed value in an intact frame fails the command it answers, and only that one.
+    if (value instanceof ProtocolError) {
+      command.reject(value);
       return;
     }
     value.command = command.name;

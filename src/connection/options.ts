@@ -25,6 +25,10 @@ export interface ConnectionOptions {
   offlineQueue: boolean;
   /** Largest blob a reply may declare, in bytes. */
   maxBulkLength: number;
+  /** Deepest nesting of aggregates in one reply. */
+  maxReplyDepth: number;
+  /** Most elements the aggregates of one reply may declare in all. */
+  maxReplyElements: number;
   /** Send READONLY after the handshake: a cluster replica connection serving reads. */
   readOnlyReplica?: boolean;
 }
