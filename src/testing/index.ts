@@ -3,6 +3,17 @@
 // redis-server, redis-cli and openssl binaries only, never on the client it is there to test.
 
 export { type RedisCluster, type StartClusterOptions, startCluster } from './cluster.js';
+export {
+  FAULT_KINDS,
+  type FaultCounters,
+  type FaultDirection,
+  type FaultHandle,
+  type FaultKind,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultRule,
+  startFaultProxy,
+} from './fault-proxy.js';
 export type { ConfigValue, RedisConfig } from './redis-config.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
 export type { TlsFiles, TlsMaterial } from './tls.js';
