@@ -528,9 +528,19 @@ export class Connection extends EventEmitter {
     return `Connection { ${this.options.host}:${this.options.port}, status: ${this.#status}, pending: ${this.#pending.length} }`;
   }
 
-  /** Emits `error` only to listeners: an unobserved connection problem must not crash the process. */
+  /**
+   * Emits `error` only to listeners: an unobserved connection problem must not crash the process.
+   * Listeners get RedisErrors only: a socket's own error (ECONNRESET, EPIPE) is wrapped as the cause.
+   */
   emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') === 0) return;
+    if (error instanceof RedisError) {
+      this.emit('error', error);
+      return;
+    }
+    const { host, port } = this.options;
+    const message = `connection to ${host}:${port} failed: ${error.message}`;
+    this.emit('error', new ConnectionError(message, 'CONNECTION_LOST', true, { cause: error }));
   }
 }
 
