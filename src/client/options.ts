@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { type ConnectionOptions, exponentialBackoff, type ReconnectStrategy } from '../connection/options.js';
 import { ArgumentError } from '../errors.js';
+import { shown } from './commands/argument-checks.js';
 
 /** Options of `new Client(...)`. Every field is optional; `url` fills in what it names. */
 export interface ClientOptions {
@@ -84,33 +85,48 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   };
 }
 
-/** Parses `redis://` and `rediss://` URLs. The password never appears in the error. */
+/**
+ * Parses `redis://` and `rediss://` URLs. Errors quote no part of the URL: a password holding
+ * an unencoded `/`, `@` or `#` shifts what the parser sees as scheme, host, path or fragment,
+ * so any part may hold (some of) the password.
+ */
 export function parseRedisUrl(url: string): ClientOptions {
   if (typeof url !== 'string') throw new ArgumentError('url must be a string');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ArgumentError('url is not a valid URL (expected redis://host:port/db or rediss://...)');
+    throw new ArgumentError(
+      `url is not a valid URL (expected redis://host:port/db or rediss://...)${ENCODING_HINT}`,
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ArgumentError(`url must start with redis:// or rediss://, not ${parsed.protocol}//`);
+    throw new ArgumentError('url must start with redis:// or rediss://');
   }
   const options: ClientOptions = {};
   if (parsed.hostname !== '') options.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (parsed.port !== '') options.port = Number(parsed.port);
-  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  try {
+    if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+    if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  } catch {
+    throw new ArgumentError('url holds a username or password with an invalid %-escape');
+  }
   const path = parsed.pathname.replace(/^\//, '');
   if (path !== '') {
     const db = Number(path);
-    if (!Number.isInteger(db) || db < 0)
-      throw new ArgumentError(`url names database "${path}"; expected a number`);
+    if (!Number.isInteger(db) || db < 0 || !/^[0-9]+$/.test(path))
+      throw new ArgumentError(`url names a database that is not a non-negative integer${ENCODING_HINT}`);
     options.db = db;
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new ArgumentError(`url has a query or fragment, which redmoon does not read${ENCODING_HINT}`);
   }
   if (parsed.protocol === 'rediss:') options.tls = true;
   return options;
 }
+
+const ENCODING_HINT = "; a password holding '/', '@', '#', '?' or '%' must be %-encoded (encodeURIComponent)";
 
 function resolveReconnect(reconnect: ClientOptions['reconnect']): ReconnectStrategy | false {
   if (reconnect === false) return false;
@@ -130,7 +146,7 @@ function definedOnly(options: ClientOptions): ClientOptions {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new ArgumentError(`${name} must be an integer from ${min} to ${max}, got ${shown(value)}`);
   }
   return value;
 }
@@ -142,6 +158,6 @@ function checkOptionalString(name: string, value: unknown): string | undefined {
 }
 
 function checkResp(value: unknown): 2 | 3 {
-  if (value !== 2 && value !== 3) throw new ArgumentError(`resp must be 2 or 3, got ${String(value)}`);
+  if (value !== 2 && value !== 3) throw new ArgumentError(`resp must be 2 or 3, got ${shown(value)}`);
   return value;
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Command, CommandOptions, ScriptSource } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import type { RedisArg } from '../resp/types.js';
+import { checkCommandOptions } from './command-options.js';
 import { type CallMethod, type Executor, installSurface } from './executor.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -70,7 +71,7 @@ export abstract class RouterBase extends EventEmitter implements CommandRouter {
   withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
   withOptions(options: CommandOptions): ClientView & Commands;
   withOptions(options: CommandOptions): ClientView {
-    return new ClientView(this, { ...options });
+    return new ClientView(this, checkCommandOptions(options));
   }
 
   /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */

@@ -7,6 +7,7 @@ import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ScriptTarget } from './script.js';
 import { parseShebang } from './shebang.js';
+import { targetRefusal } from './target.js';
 
 const {
   fcall: FCALL,
@@ -43,6 +44,20 @@ export class RedisFunction {
     description: string | null = null,
     libraryCode?: string,
   ) {
+    if (typeof name !== 'string' || typeof libraryName !== 'string') {
+      throw new ArgumentError('RedisFunction: the function and library names must be strings');
+    }
+    if (!Array.isArray(flags) || flags.some((flag) => typeof flag !== 'string')) {
+      throw new ArgumentError(`RedisFunction: flags must be an array of strings, got ${describe(flags)}`);
+    }
+    if (description !== null && typeof description !== 'string') {
+      throw new ArgumentError(
+        `RedisFunction: description must be a string or null, got ${describe(description)}`,
+      );
+    }
+    if (libraryCode !== undefined && typeof libraryCode !== 'string') {
+      throw new ArgumentError(`RedisFunction: libraryCode must be a string, got ${describe(libraryCode)}`);
+    }
     this.name = name;
     this.libraryName = libraryName;
     this.flags = Object.freeze([...flags]);
@@ -81,6 +96,8 @@ function call<T>(
   args: RedisArg[] | undefined,
   library: ScriptSource | undefined,
 ): Promise<T> {
+  const refusal = targetRefusal(spec.name, target);
+  if (refusal !== undefined) return Promise.reject(refusal);
   let built: RedisArg[];
   try {
     built = spec.args(name, keys, args);
@@ -121,6 +138,8 @@ export class Library {
    * anything is sent.
    */
   static async fromCode(target: ScriptTarget, code: string): Promise<Library> {
+    const refusal = targetRefusal('Library.fromCode', target);
+    if (refusal !== undefined) throw refusal;
     if (typeof code !== 'string')
       throw new ArgumentError(
         `Library.fromCode: expected the library source as a string, got ${describe(code)}`,
@@ -137,7 +156,9 @@ export class Library {
   }
 
   /** The library `name` as the server has it now. Fails with code `NO_SUCH_LIBRARY` if absent. */
-  static fromName(target: ScriptTarget, name: string): Promise<Library> {
+  static async fromName(target: ScriptTarget, name: string): Promise<Library> {
+    const refusal = targetRefusal('Library.fromName', target);
+    if (refusal !== undefined) throw refusal;
     return Library.#read(target, name, undefined);
   }
 

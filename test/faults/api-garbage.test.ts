@@ -27,7 +27,7 @@ const METHODS = [...Object.keys(COMMANDS).filter((name) => !NOT_FED.has(name)), 
 const figures = { calls: 0, values: 0, redisErrors: 0, syncRefusals: 0, pings: 0 };
 
 /** Runs `call` (which must return a promise) and checks how it settles. */
-async function expectSettledTyped(label: string, call: () => unknown): Promise<void> {
+async function expectSettledTyped(label: string, call: () => unknown, ms = SETTLE_MS): Promise<void> {
   figures.calls++;
   let result: unknown;
   try {
@@ -38,8 +38,8 @@ async function expectSettledTyped(label: string, call: () => unknown): Promise<v
     );
   }
   assert.ok(result instanceof Promise, `${label} did not return a promise`);
-  const outcome = await settledWithin(result, SETTLE_MS);
-  assert.notEqual(outcome, 'pending', `${label} did not settle within ${SETTLE_MS} ms`);
+  const outcome = await settledWithin(result, ms);
+  assert.notEqual(outcome, 'pending', `${label} did not settle within ${ms} ms`);
   if (outcome !== 'pending' && 'error' in outcome) {
     const why = untyped(outcome.error);
     assert.equal(why, undefined, `${label} rejected with ${why}`);
@@ -207,35 +207,63 @@ describe('The public API fed garbage', () => {
           const script = expectReturnsOrThrowsTyped(label, () =>
             Script.fromLua(lua as string, options as never),
           );
+          const calls: Array<[string, () => unknown]> = [];
           if (script !== undefined) {
             const run = script as unknown as Record<string, (...args: unknown[]) => unknown>;
             for (const method of ['eval', 'evalsha', 'evalshaWithReload', 'load']) {
-              await expectSettledTyped(`${label}: ${method}`, () => run[method](target, ...params));
+              calls.push([`${label}: ${method}`, () => run[method](target, ...params)]);
             }
           }
           expectReturnsOrThrowsTyped(`Script.fromHash(${show([luaRecipe, optionsRecipe])})`, () =>
             Script.fromHash(lua as string, options as never),
-          );
-          await expectSettledTyped(`Library.fromCode(${show([rawTarget, luaRecipe])})`, () =>
-            Library.fromCode(target as never, lua as string),
-          );
-          await expectSettledTyped(`Library.fromName(${show([rawTarget, luaRecipe])})`, () =>
-            Library.fromName(target as never, lua as string),
           );
           const fn = expectReturnsOrThrowsTyped(
             `new RedisFunction(${show([luaRecipe, optionsRecipe])})`,
             () => Reflect.construct(RedisFunction, [lua, options, params]),
           ) as RedisFunction | undefined;
           if (fn !== undefined) {
-            await expectSettledTyped(`${show([luaRecipe])}.fcall`, () =>
-              fn.fcall(target as never, params[0] as never, params[1] as never),
+            calls.push([
+              `${show([luaRecipe])}.fcall on ${show([rawTarget])}`,
+              () => fn.fcall(target as never, params[0] as never, params[1] as never),
+            ]);
+          }
+          const batched = rawTarget === 'pipeline' || rawTarget === 'multi';
+          if (!batched) {
+            for (const [callLabel, call] of calls) await expectSettledTyped(callLabel, call);
+            await expectSettledTyped(`Library.fromCode(${show([rawTarget, luaRecipe])})`, () =>
+              Library.fromCode(target as never, lua as string),
             );
+            await expectSettledTyped(`Library.fromName(${show([rawTarget, luaRecipe])})`, () =>
+              Library.fromName(target as never, lua as string),
+            );
+          } else {
+            // Calls queued on a batch settle once it is executed. (Library.fromCode and fromName
+            // never settle on a batch: issue 9 item 9, the todo test below.)
+            const results = calls.map(([callLabel, call]): [string, unknown] => {
+              let result: unknown;
+              expectReturnsOrThrowsTyped(callLabel, () => {
+                result = call();
+              });
+              return [callLabel, result];
+            });
+            await expectSettledTyped(`${label}: exec()`, () => (target as { exec(): unknown }).exec());
+            for (const [callLabel, result] of results) {
+              await expectSettledTyped(`${callLabel}, after exec()`, () => result);
+            }
           }
           await stillUsable(clients[1]);
         },
       ),
       { numRuns: SMALL_RUNS, seed: SEED },
     );
+  });
+
+  test('Library.fromCode and fromName on a pipeline or transaction settle', {
+    todo: 'issue 9 item 9 (the lead)',
+  }, async () => {
+    for (const batch of [clients[1].pipeline(), clients[1].multi()]) {
+      await expectSettledTyped('Library.fromName(pipeline)', () => Library.fromName(batch, 'nolib'), 1000);
+    }
   });
 
   test('new Client() and new Cluster() refuse garbage options with an ArgumentError', async () => {

@@ -3,6 +3,7 @@ import { describe, isRedisArg } from '../../resp/encoder.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asArray, asObject } from '../replies.js';
 import { command, NO_KEYS } from '../spec.js';
+import { optionsOf } from './argument-checks.js';
 
 /**
  * Scripting and Redis Functions commands. Their methods on clients (with generic reply types and
@@ -242,7 +243,7 @@ export const scriptingCommands = {
     keys: NO_KEYS,
     args: (code: string, options?: { replace?: boolean }) => {
       const body = checkScriptBody('FUNCTION LOAD', code);
-      return options?.replace ? ['REPLACE', body] : [body];
+      return optionsOf('FUNCTION LOAD', options)?.replace ? ['REPLACE', body] : [body];
     },
     reply: (raw): string => String(raw),
   }),
@@ -251,8 +252,9 @@ export const scriptingCommands = {
     name: 'FUNCTION LIST',
     keys: NO_KEYS,
     readOnly: true,
-    args: (options?: { libraryName?: string; withCode?: boolean }) => {
+    args: (listOptions?: { libraryName?: string; withCode?: boolean }) => {
       const args: RedisArg[] = [];
+      const options = optionsOf('FUNCTION LIST', listOptions);
       if (options?.libraryName !== undefined)
         args.push('LIBRARYNAME', checkName('FUNCTION LIST', options.libraryName));
       if (options?.withCode) args.push('WITHCODE');
