@@ -12,8 +12,8 @@ import { garbage, garbageArgs, materialize, show, untyped } from './garbage.js';
 // left broken (a PING afterwards works). Default runs are short; REDMOON_SOAK=1 runs many more.
 
 const SOAK = process.env.REDMOON_SOAK === '1';
-const RUNS = SOAK ? 20_000 : 600;
-const SMALL_RUNS = SOAK ? 5_000 : 200;
+const RUNS = SOAK ? 20_000 : 400;
+const SMALL_RUNS = SOAK ? 5_000 : 150;
 const SETTLE_MS = 3_000;
 const SEED = Number(process.env.REDMOON_FUZZ_SEED ?? 0x9a7ba9e);
 

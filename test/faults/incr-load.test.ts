@@ -9,7 +9,7 @@ import { faultMix, type LoadFigures, type LoadTarget, runIncrLoad } from './incr
 // Default runs take a few seconds each; REDMOON_SOAK=1 runs each for a minute.
 
 const SOAK = process.env.REDMOON_SOAK === '1';
-const DURATION_MS = SOAK ? 60_000 : 3_000;
+const DURATION_MS = SOAK ? 60_000 : 2_500;
 const WORKERS = SOAK ? 50 : 24;
 
 /** Fast reconnects and a command timeout, so blackholed and stalled calls end. */
