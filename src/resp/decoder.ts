@@ -276,9 +276,6 @@ export class Decoder {
           if (length > this.#maxAggregateLength) {
             throw overLimit(type, length, 'maxAggregateLength', this.#maxAggregateLength);
           }
-          if (this.#depth >= this.#maxReplyDepth) throw tooDeep(this.#maxReplyDepth);
-          this.#elements += length;
-          if (this.#elements > this.#maxReplyElements) throw tooManyElements(this.#maxReplyElements);
           if (length !== 0) {
             this.#pushFrame(type, length);
             continue;
@@ -317,7 +314,7 @@ export class Decoder {
               this.#pendingLine.start(buf, start, end);
               return;
             }
-            value = this.#malformedValue(malformedInteger(buf, pos + 1, cr));
+            value = this.#malformedInteger(buf, pos + 1, cr);
             pos = cr + 2;
             break;
           }
@@ -331,7 +328,7 @@ export class Decoder {
           // 0 - magnitude rather than -magnitude, so that ':-0' is 0 and not -0.
           if (digits > MAX_EXACT_DIGITS) value = parseLongInteger(buf, pos + 1, i);
           else if (digits !== 0) value = negative ? 0 - magnitude : magnitude;
-          else value = this.#malformedValue(malformedInteger(buf, pos + 1, i));
+          else value = this.#malformedInteger(buf, pos + 1, i);
           pos = i + 2;
           break;
         }
@@ -379,7 +376,7 @@ export class Decoder {
       }
       if (--frame.remaining !== 0) return true;
       this.#depth = --depth;
-      if (depth === 0 && this.#stack.length > KEPT_FRAMES) this.#stack.length = KEPT_FRAMES;
+      if (depth === 0 && this.#stack.length > KEPT_FRAMES) this.#trimStack();
       // An attribute annotates the value that follows it; redmoon has no use for it, so it is
       // dropped and that next value takes its place in the parent.
       if (kind === ATTRIBUTE) return true;
@@ -387,25 +384,25 @@ export class Decoder {
       this.#clearFrame(frame);
       if (kind === PUSH && depth === 0) {
         const epoch = this.#epoch;
-        const malformed = this.#malformed;
-        if (malformed === undefined) {
-          this.#onPush(value as RespValue[]);
-        } else {
-          this.#malformed = undefined;
-          this.#onPush(malformed);
-        }
+        if (this.#malformed === undefined) this.#onPush(value as RespValue[]);
+        else this.#onPush(this.#takeMalformed());
         return epoch === this.#epoch;
       }
     }
     const epoch = this.#epoch;
-    const malformed = this.#malformed;
-    if (malformed === undefined) {
-      this.#onReply(value);
-    } else {
-      this.#malformed = undefined;
-      this.#onReply(malformed);
-    }
+    if (this.#malformed === undefined) this.#onReply(value);
+    else this.#onReply(this.#takeMalformed());
     return epoch === this.#epoch;
+  }
+
+  #takeMalformed(): ProtocolError {
+    const malformed = this.#malformed!;
+    this.#malformed = undefined;
+    return malformed;
+  }
+
+  #malformedInteger(buf: Buffer, start: number, end: number): null {
+    return this.#malformedValue(malformedInteger(buf, start, end));
   }
 
   /**
@@ -418,12 +415,18 @@ export class Decoder {
   }
 
   #pushFrame(kind: number, length: number): void {
-    let frame = this.#stack[this.#depth];
+    // Checked here, for non-empty aggregates only: an empty one holds nothing and opens no frame.
+    const depth = this.#depth;
+    if (depth >= this.#maxReplyDepth) throw tooDeep(this.#maxReplyDepth);
+    const elements = this.#elements + length;
+    if (elements > this.#maxReplyElements) throw tooManyElements(this.#maxReplyElements);
+    this.#elements = elements;
+    let frame = this.#stack[depth];
     if (frame === undefined) {
       frame = new Frame();
       this.#stack.push(frame);
     }
-    this.#depth++;
+    this.#depth = depth + 1;
     frame.kind = kind;
     frame.length = 0;
     if (kind === MAP || kind === ATTRIBUTE) {
@@ -432,8 +435,13 @@ export class Decoder {
     } else {
       frame.remaining = length;
       frame.items =
-        length <= MAX_PREALLOCATED_ELEMENTS && this.#depth <= PREALLOCATED_LEVELS ? new Array(length) : [];
+        length <= MAX_PREALLOCATED_ELEMENTS && depth < PREALLOCATED_LEVELS ? new Array(length) : [];
     }
+  }
+
+  /** Lets go of the frames a deep reply needed; the next replies reuse the first few. */
+  #trimStack(): void {
+    this.#stack.length = KEPT_FRAMES;
   }
 
   /** A reused frame must not keep the last value it built alive. */
