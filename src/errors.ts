@@ -226,8 +226,11 @@ export class AbortError extends RedisError {
 }
 
 /**
- * The server sent bytes that are not valid RESP, or a declared length over the configured limit.
- * The connection is closed (and reconnected); commands in flight fail with `CONNECTION_LOST`.
+ * The server sent bytes that are not valid RESP, or a declared length, nesting or element count
+ * over the configured limit. When the framing is lost the connection is closed (and
+ * reconnected) and commands in flight fail with `CONNECTION_LOST`. When only a value is
+ * malformed inside an intact frame (Redis 7.0 sends `(123  123` for a Lua
+ * `{big_number='123  123'}`), only the command it answers fails, with this error: it ran.
  */
 export class ProtocolError extends RedisError {
   constructor(message: string) {

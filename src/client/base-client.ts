@@ -10,6 +10,7 @@ import {
   tracedCommands,
 } from '../telemetry/channels.js';
 import type { BufferClientView } from './buffer-surface.js';
+import { checkCommandOptions } from './command-options.js';
 import { type ScanRequest, standalonePages, withIterators } from './iterators.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
@@ -93,7 +94,7 @@ export abstract class BaseClient extends /* @__PURE__ */ withIterators(withComma
   withOptions(options: CommandOptions & { buffers: true }): BufferClientView;
   withOptions(options: CommandOptions): ClientView & Commands;
   withOptions(options: CommandOptions): ClientView | BufferClientView {
-    return new ClientView(this, { ...options });
+    return new ClientView(this, checkCommandOptions(options));
   }
 
   /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */

@@ -94,6 +94,8 @@ export class Client extends BaseClient {
       offlineTimeout: connection.offlineTimeout,
       maxBulkLength: connection.maxBulkLength,
       keyPrefix: this.#options.keyPrefix || undefined,
+      maxReplyDepth: connection.maxReplyDepth,
+      maxReplyElements: connection.maxReplyElements,
       ...overrides,
     });
   }

@@ -1,6 +1,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { type ConnectionOptions, exponentialBackoff, type ReconnectStrategy } from '../connection/options.js';
 import { ArgumentError } from '../errors.js';
+import { shown } from './commands/argument-checks.js';
 
 /** Options of `new Client(...)`. Every field is optional; `url` fills in what it names. */
 export interface ClientOptions {
@@ -44,6 +45,13 @@ export interface ClientOptions {
    * named in replies or inside Lua, and the arguments of commands redmoon does not describe.
    */
   keyPrefix?: string;
+  /** Deepest nesting of arrays, maps and sets accepted in one reply; default 1024. */
+  maxReplyDepth?: number;
+  /**
+   * Most elements the arrays, maps and sets of one reply may declare in all (a map counts its
+   * pairs); default 67 108 864 (2^26). A server declaring more fails the connection at once.
+   */
+  maxReplyElements?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -80,6 +88,8 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     offlineQueue: merged.offlineQueue ?? true,
     offlineTimeout: checkInteger('offlineTimeout', merged.offlineTimeout ?? 10_000, 0, 2 ** 31 - 1),
     maxBulkLength: checkInteger('maxBulkLength', merged.maxBulkLength ?? 512 * 1024 * 1024, 1, 2 ** 32),
+    maxReplyDepth: checkInteger('maxReplyDepth', merged.maxReplyDepth ?? 1024, 1, 2 ** 31 - 1),
+    maxReplyElements: checkInteger('maxReplyElements', merged.maxReplyElements ?? 2 ** 26, 1, 2 ** 53 - 1),
   };
   if (connection.name !== undefined && /\s/.test(connection.name)) {
     throw new ArgumentError('name must not contain spaces (CLIENT SETNAME refuses them)');
@@ -91,33 +101,48 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   };
 }
 
-/** Parses `redis://` and `rediss://` URLs. The password never appears in the error. */
+/**
+ * Parses `redis://` and `rediss://` URLs. Errors quote no part of the URL: a password holding
+ * an unencoded `/`, `@` or `#` shifts what the parser sees as scheme, host, path or fragment,
+ * so any part may hold (some of) the password.
+ */
 export function parseRedisUrl(url: string): ClientOptions {
   if (typeof url !== 'string') throw new ArgumentError('url must be a string');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ArgumentError('url is not a valid URL (expected redis://host:port/db or rediss://...)');
+    throw new ArgumentError(
+      `url is not a valid URL (expected redis://host:port/db or rediss://...)${ENCODING_HINT}`,
+    );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ArgumentError(`url must start with redis:// or rediss://, not ${parsed.protocol}//`);
+    throw new ArgumentError('url must start with redis:// or rediss://');
   }
   const options: ClientOptions = {};
   if (parsed.hostname !== '') options.host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   if (parsed.port !== '') options.port = Number(parsed.port);
-  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
-  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  try {
+    if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+    if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  } catch {
+    throw new ArgumentError('url holds a username or password with an invalid %-escape');
+  }
   const path = parsed.pathname.replace(/^\//, '');
   if (path !== '') {
     const db = Number(path);
-    if (!Number.isInteger(db) || db < 0)
-      throw new ArgumentError(`url names database "${path}"; expected a number`);
+    if (!Number.isInteger(db) || db < 0 || !/^[0-9]+$/.test(path))
+      throw new ArgumentError(`url names a database that is not a non-negative integer${ENCODING_HINT}`);
     options.db = db;
+  }
+  if (parsed.search !== '' || parsed.hash !== '') {
+    throw new ArgumentError(`url has a query or fragment, which redmoon does not read${ENCODING_HINT}`);
   }
   if (parsed.protocol === 'rediss:') options.tls = true;
   return options;
 }
+
+const ENCODING_HINT = "; a password holding '/', '@', '#', '?' or '%' must be %-encoded (encodeURIComponent)";
 
 function resolveReconnect(reconnect: ClientOptions['reconnect']): ReconnectStrategy | false {
   if (reconnect === false) return false;
@@ -137,7 +162,7 @@ function definedOnly(options: ClientOptions): ClientOptions {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new ArgumentError(`${name} must be an integer from ${min} to ${max}, got ${shown(value)}`);
   }
   return value;
 }
@@ -149,6 +174,6 @@ function checkOptionalString(name: string, value: unknown): string | undefined {
 }
 
 function checkResp(value: unknown): 2 | 3 {
-  if (value !== 2 && value !== 3) throw new ArgumentError(`resp must be 2 or 3, got ${String(value)}`);
+  if (value !== 2 && value !== 3) throw new ArgumentError(`resp must be 2 or 3, got ${shown(value)}`);
   return value;
 }

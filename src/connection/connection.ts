@@ -7,7 +7,7 @@ import {
   ConnectionError,
   type ConnectionErrorCode,
   ProtocolError,
-  type RedisError,
+  RedisError,
   ReplyError,
   TimeoutError,
 } from '../errors.js';
@@ -98,6 +98,8 @@ export class Connection extends EventEmitter {
       onReply: (value) => this.#onReply(value),
       onPush: (value) => this.emit('push', value),
       maxBulkLength: options.maxBulkLength,
+      maxReplyDepth: options.maxReplyDepth,
+      maxReplyElements: options.maxReplyElements,
     });
     this.#deadlines = new Deadlines((command) => this.#expire(command));
   }
@@ -303,8 +305,8 @@ export class Connection extends EventEmitter {
     }
   }
 
-  #onReply(value: RespValue): void {
-    if (this.outOfBand?.(value)) return;
+  #onReply(value: RespValue | ProtocolError): void {
+    if (this.outOfBand?.(value as RespValue)) return;
     const command = this.#pending.shift();
     if (command === undefined) {
       throw new ProtocolError('received a reply with no command waiting for it');
@@ -319,6 +321,11 @@ export class Connection extends EventEmitter {
         this.#brokeProtocol = false;
       }
       command.resolve(value, this.#resp);
+      return;
+    }
+    // A malformed value in an intact frame fails the command it answers, and only that one.
+    if (value instanceof ProtocolError) {
+      command.reject(value);
       return;
     }
     if (value instanceof ReplyError) {
@@ -678,9 +685,19 @@ export class Connection extends EventEmitter {
     return `Connection { ${this.options.host}:${this.options.port}, status: ${this.#status}, pending: ${this.#pending.length} }`;
   }
 
-  /** Emits `error` only to listeners: an unobserved connection problem must not crash the process. */
+  /**
+   * Emits `error` only to listeners: an unobserved connection problem must not crash the process.
+   * Listeners get RedisErrors only: a socket's own error (ECONNRESET, EPIPE) is wrapped as the cause.
+   */
   emitError(error: Error): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') === 0) return;
+    if (error instanceof RedisError) {
+      this.emit('error', error);
+      return;
+    }
+    const { host, port } = this.options;
+    const message = `connection to ${host}:${port} failed: ${error.message}`;
+    this.emit('error', new ConnectionError(message, 'CONNECTION_LOST', true, { cause: error }));
   }
 }
 

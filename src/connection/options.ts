@@ -34,6 +34,10 @@ export interface ConnectionOptions {
   offlineTimeout: number;
   /** Largest blob a reply may declare, in bytes. */
   maxBulkLength: number;
+  /** Deepest nesting of aggregates in one reply. */
+  maxReplyDepth: number;
+  /** Most elements the aggregates of one reply may declare in all. */
+  maxReplyElements: number;
   /** Send READONLY after the handshake: a cluster replica connection serving reads. */
   readOnlyReplica?: boolean;
   /**

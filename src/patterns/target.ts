@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ArgumentError, Batch, ClientView, type CommandRouter, type ScriptTarget } from '../index.js';
+import { Batch } from '../client/batch.js';
+import type { Client } from '../client/client.js';
+import type { CommandRouter } from '../client/target.js';
+import { ClientView } from '../client/view.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { ArgumentError } from '../errors.js';
+import type { ScriptTarget } from '../scripting/script.js';
+import type { Sentinel } from '../sentinel/sentinel.js';
 
 /**
  * Where a stateless pattern call (a limiter check, a counter increment) can run: a `Client`, a
@@ -12,7 +19,7 @@ export type PatternTarget = ScriptTarget;
  * `Cluster` or a view of either. Not a pipeline: a lease extends and releases itself later, on
  * its own, which a batch that runs once cannot do.
  */
-export type LeaseTarget = CommandRouter;
+export type LeaseTarget = Client | Cluster | Sentinel | ClientView;
 
 const ignore = () => undefined;
 
@@ -42,7 +49,7 @@ export function refuse(target: PatternTarget, error: unknown): Promise<never> {
 
 /** `target` with a per-call timeout (kept with whatever options a view of it already has). */
 export function within(target: LeaseTarget, timeout: number): LeaseTarget {
-  return new ClientView(target, { timeout });
+  return new ClientView(target as unknown as CommandRouter, { timeout });
 }
 
 /** Refuses a batch where a lease needs a client. */

@@ -1,4 +1,5 @@
-import { lineTooLong, MAX_LINE_LENGTH } from './decoder-scalars.js';
+import { MAX_LINE_LENGTH } from './decoder-scalars.js';
+import { lineTooLong } from './protocol-errors.js';
 
 const CR = 0x0d;
 
@@ -36,7 +37,7 @@ export class PendingLine {
         this.#appendUnfinished(chunk, 0, chunk.length);
         return -1;
       }
-      if (this.length - 1 + cr > MAX_LINE_LENGTH) throw lineTooLong(this.bytes[0]);
+      if (this.length - 1 + cr > MAX_LINE_LENGTH) throw lineTooLong(this.bytes[0], MAX_LINE_LENGTH);
       taken = cr + 2;
     }
     this.#append(chunk, 0, taken);
@@ -47,7 +48,8 @@ export class PendingLine {
     const length = this.length + end - start;
     // The content excludes the type byte and a last CR, which may start the CRLF.
     const content = length - 1 - (buf[end - 1] === CR ? 1 : 0);
-    if (content > MAX_LINE_LENGTH) throw lineTooLong(this.length > 0 ? this.bytes[0] : buf[start]);
+    if (content > MAX_LINE_LENGTH)
+      throw lineTooLong(this.length > 0 ? this.bytes[0] : buf[start], MAX_LINE_LENGTH);
     this.#append(buf, start, end);
   }
 

@@ -1,9 +1,10 @@
 import { ProtocolError, ReplyError } from '../errors.js';
 import { PendingLine } from './decoder-pending-line.js';
+import { MAX_LINE_LENGTH, parseLine, parseLongInteger } from './decoder-scalars.js';
+import { utf8 } from './decoder-utf8.js';
 import {
   lengthOverflow,
   lineTooLong,
-  MAX_LINE_LENGTH,
   malformedInteger,
   malformedLength,
   malformedVerbatim,
@@ -11,11 +12,10 @@ import {
   missingLineFeed,
   negativeLength,
   overLimit,
-  parseLine,
-  parseLongInteger,
+  tooDeep,
+  tooManyElements,
   unknownType,
-} from './decoder-scalars.js';
-import { utf8 } from './decoder-utf8.js';
+} from './protocol-errors.js';
 import type { RespValue } from './types.js';
 
 // A streaming decoder for RESP2 and RESP3 replies:
@@ -28,15 +28,29 @@ import type { RespValue } from './types.js';
 //   `#blobParts`, joined once when the last byte arrives;
 // plus the stack of aggregates being filled (`#stack[0 .. #depth)`), innermost last.
 // No byte is scanned twice, so a value costs O(its size) however it is chunked.
+//
+// What a peer can make it hold is bounded: a declared length allocates nothing (only the first
+// PREALLOCATED_LEVELS levels preallocate, at most MAX_PREALLOCATED_ELEMENTS each), nesting stops
+// at maxReplyDepth, the elements of one reply at maxReplyElements, and the frames a deep reply
+// needed are let go when it ends.
+//
+// Two kinds of bad input: when the framing is lost (unknown type byte, bad length, no CRLF, a
+// limit) feed() throws and the stream is unusable; when a frame is intact but its value is not
+// valid (`(123  123`, which Redis 7.0 itself sends for a Lua `{big_number='123  123'}`), the
+// top-level reply or push holding it is delivered as a ProtocolError instead, and decoding goes on.
 
 export interface DecoderOptions {
   /**
    * Called once per complete top-level value that is not a RESP3 push. Error replies arrive here
-   * as ReplyError instances (not thrown).
+   * as ReplyError instances (not thrown); a value malformed inside an intact frame arrives as a
+   * ProtocolError in place of the whole top-level value holding it.
    */
-  onReply: (value: RespValue) => void;
-  /** Called for each top-level RESP3 push frame ('>'), with its elements. */
-  onPush: (value: RespValue[]) => void;
+  onReply: (value: RespValue | ProtocolError) => void;
+  /**
+   * Called for each top-level RESP3 push frame ('>'), with its elements; with a ProtocolError
+   * instead when an element was malformed but the frame intact.
+   */
+  onPush: (value: RespValue[] | ProtocolError) => void;
   /**
    * Max declared length of one blob string / verbatim string / blob error, in bytes.
    * Default 512 MiB (Redis's own `proto-max-bulk-len`). Larger → ProtocolError.
@@ -47,10 +61,24 @@ export interface DecoderOptions {
    * its pairs). Default 1_073_741_824 (2^30). Larger → ProtocolError.
    */
   maxAggregateLength?: number;
+  /** Max aggregates nested in one another in one reply. Default 1024. Deeper → ProtocolError. */
+  maxReplyDepth?: number;
+  /**
+   * Max elements the aggregates of one top-level reply declare in all (a map counts its pairs).
+   * Default 67_108_864 (2^26). More → ProtocolError, raised at the header that goes over.
+   */
+  maxReplyElements?: number;
 }
 
 /** Aggregates declaring more elements than this start empty and grow as elements arrive. */
 const MAX_PREALLOCATED_ELEMENTS = 1024;
+/**
+ * Only aggregates this close to the top preallocate, so that declared-but-unsent elements cost
+ * at most PREALLOCATED_LEVELS * MAX_PREALLOCATED_ELEMENTS slots (64 KiB) however deep the nesting.
+ */
+const PREALLOCATED_LEVELS = 8;
+/** Frames kept for the next reply once a deeper one ends; the rest are let go. */
+const KEPT_FRAMES = 32;
 /** Integers of at most this many digits are below 2^53, so a float accumulator is exact. */
 const MAX_EXACT_DIGITS = 15;
 /** More digits than this in a length is over 2^63 whatever they are. */
@@ -105,15 +133,21 @@ export class Decoder {
    */
   returnBuffers = false;
 
-  readonly #onReply: (value: RespValue) => void;
-  readonly #onPush: (value: RespValue[]) => void;
+  readonly #onReply: (value: RespValue | ProtocolError) => void;
+  readonly #onPush: (value: RespValue[] | ProtocolError) => void;
   readonly #maxBulkLength: number;
   readonly #maxAggregateLength: number;
+  readonly #maxReplyDepth: number;
+  readonly #maxReplyElements: number;
 
   /** `returnBuffers` as read at the start of the current top-level value. */
   #buffers = false;
   readonly #stack: Frame[] = [];
   #depth = 0;
+  /** Elements declared so far by the aggregates of the current top-level value. */
+  #elements = 0;
+  /** The first malformed value of the current top-level value: delivered in its place. */
+  #malformed: ProtocolError | undefined = undefined;
   /** Where the header just read by `#readLength` ends. */
   #cursor = 0;
 
@@ -136,6 +170,8 @@ export class Decoder {
     this.#onPush = options.onPush;
     this.#maxBulkLength = options.maxBulkLength ?? 512 * 1024 * 1024;
     this.#maxAggregateLength = options.maxAggregateLength ?? 1_073_741_824;
+    this.#maxReplyDepth = options.maxReplyDepth ?? 1024;
+    this.#maxReplyElements = options.maxReplyElements ?? 67_108_864;
   }
 
   /**
@@ -170,6 +206,9 @@ export class Decoder {
     this.#failed = false;
     for (let i = 0; i < this.#depth; i++) this.#clearFrame(this.#stack[i]);
     this.#depth = 0;
+    if (this.#stack.length > KEPT_FRAMES) this.#stack.length = KEPT_FRAMES;
+    this.#elements = 0;
+    this.#malformed = undefined;
     this.#pendingLine.length = 0;
     this.#lineResumed = false;
     this.#blobType = 0;
@@ -184,6 +223,7 @@ export class Decoder {
     }
     while (pos < end) {
       if (this.#depth === 0) {
+        this.#elements = 0;
         if (this.#lineResumed) this.#lineResumed = false;
         else this.#buffers = this.returnBuffers;
       }
@@ -267,17 +307,28 @@ export class Decoder {
             if (digit < 0 || digit > 9) break;
             magnitude = magnitude * 10 + digit;
           }
+          if (i < end && buf[i] !== CR) {
+            // Not a digit: a malformed integer, whose line (if it ends in CRLF) is skipped.
+            const cr = this.#lineEnd(type, buf, pos + 1, end);
+            if (cr === -1) {
+              this.#pendingLine.start(buf, start, end);
+              return;
+            }
+            value = this.#malformedInteger(buf, pos + 1, cr);
+            pos = cr + 2;
+            break;
+          }
           if (i >= end - 1) {
-            if (i < end && buf[i] !== CR) throw malformedInteger(buf, pos + 1, i + 1);
             this.#pendingLine.start(buf, start, end);
             return;
           }
+          if (buf[i + 1] !== LF) throw missingLineFeed(type);
           const digits = i - digitsStart;
-          if (buf[i] !== CR || buf[i + 1] !== LF || digits === 0) throw malformedInteger(buf, pos + 1, i + 1);
-          if (digits > MAX_LINE_LENGTH) throw lineTooLong(type);
+          if (digits > MAX_LINE_LENGTH) throw lineTooLong(type, MAX_LINE_LENGTH);
           // 0 - magnitude rather than -magnitude, so that ':-0' is 0 and not -0.
           if (digits > MAX_EXACT_DIGITS) value = parseLongInteger(buf, pos + 1, i);
-          else value = negative ? 0 - magnitude : magnitude;
+          else if (digits !== 0) value = negative ? 0 - magnitude : magnitude;
+          else value = this.#malformedInteger(buf, pos + 1, i);
           pos = i + 2;
           break;
         }
@@ -292,7 +343,12 @@ export class Decoder {
             this.#pendingLine.start(buf, start, end);
             return;
           }
-          value = type === SIMPLE_STRING ? utf8(buf, pos + 1, cr) : parseLine(type, buf, pos + 1, cr);
+          if (type === SIMPLE_STRING) {
+            value = utf8(buf, pos + 1, cr);
+          } else {
+            const parsed = parseLine(type, buf, pos + 1, cr);
+            value = parsed instanceof ProtocolError ? this.#malformedValue(parsed) : parsed;
+          }
           pos = cr + 2;
           break;
         }
@@ -320,6 +376,7 @@ export class Decoder {
       }
       if (--frame.remaining !== 0) return true;
       this.#depth = --depth;
+      if (depth === 0 && this.#stack.length > KEPT_FRAMES) this.#trimStack();
       // An attribute annotates the value that follows it; redmoon has no use for it, so it is
       // dropped and that next value takes its place in the parent.
       if (kind === ATTRIBUTE) return true;
@@ -327,22 +384,49 @@ export class Decoder {
       this.#clearFrame(frame);
       if (kind === PUSH && depth === 0) {
         const epoch = this.#epoch;
-        this.#onPush(value as RespValue[]);
+        if (this.#malformed === undefined) this.#onPush(value as RespValue[]);
+        else this.#onPush(this.#takeMalformed());
         return epoch === this.#epoch;
       }
     }
     const epoch = this.#epoch;
-    this.#onReply(value);
+    if (this.#malformed === undefined) this.#onReply(value);
+    else this.#onReply(this.#takeMalformed());
     return epoch === this.#epoch;
   }
 
+  #takeMalformed(): ProtocolError {
+    const malformed = this.#malformed!;
+    this.#malformed = undefined;
+    return malformed;
+  }
+
+  #malformedInteger(buf: Buffer, start: number, end: number): null {
+    return this.#malformedValue(malformedInteger(buf, start, end));
+  }
+
+  /**
+   * Records a value that is malformed inside an intact frame; the top-level value holding it is
+   * delivered as that error. Returns the placeholder that stands for it until then.
+   */
+  #malformedValue(error: ProtocolError): null {
+    if (this.#malformed === undefined) this.#malformed = error;
+    return null;
+  }
+
   #pushFrame(kind: number, length: number): void {
-    let frame = this.#stack[this.#depth];
+    // Checked here, for non-empty aggregates only: an empty one holds nothing and opens no frame.
+    const depth = this.#depth;
+    if (depth >= this.#maxReplyDepth) throw tooDeep(this.#maxReplyDepth);
+    const elements = this.#elements + length;
+    if (elements > this.#maxReplyElements) throw tooManyElements(this.#maxReplyElements);
+    this.#elements = elements;
+    let frame = this.#stack[depth];
     if (frame === undefined) {
       frame = new Frame();
       this.#stack.push(frame);
     }
-    this.#depth++;
+    this.#depth = depth + 1;
     frame.kind = kind;
     frame.length = 0;
     if (kind === MAP || kind === ATTRIBUTE) {
@@ -350,8 +434,14 @@ export class Decoder {
       if (kind === MAP) frame.map = new Map();
     } else {
       frame.remaining = length;
-      frame.items = length <= MAX_PREALLOCATED_ELEMENTS ? new Array(length) : [];
+      frame.items =
+        length <= MAX_PREALLOCATED_ELEMENTS && depth < PREALLOCATED_LEVELS ? new Array(length) : [];
     }
+  }
+
+  /** Lets go of the frames a deep reply needed; the next replies reuse the first few. */
+  #trimStack(): void {
+    this.#stack.length = KEPT_FRAMES;
   }
 
   /** A reused frame must not keep the last value it built alive. */
@@ -404,7 +494,7 @@ export class Decoder {
     }
     if (i >= end - 1) return -1;
     if (buf[i + 1] !== LF) throw missingLineFeed(type);
-    if (i - start > MAX_LINE_LENGTH) throw lineTooLong(type);
+    if (i - start > MAX_LINE_LENGTH) throw lineTooLong(type, MAX_LINE_LENGTH);
     return i;
   }
 
@@ -459,7 +549,8 @@ export class Decoder {
     if (type === BLOB_ERROR) return new ReplyError(utf8(buf, start, end));
     if (type === VERBATIM_STRING) {
       // '=' payloads are a three-letter format ('txt', 'mkd'), a colon, then the text.
-      if (end - start < 4 || buf[start + 3] !== COLON) throw malformedVerbatim(buf, start, end);
+      if (end - start < 4 || buf[start + 3] !== COLON)
+        return this.#malformedValue(malformedVerbatim(buf, start, end));
       start += 4;
     }
     return this.#buffers ? buf.subarray(start, end) : utf8(buf, start, end);

@@ -371,11 +371,17 @@ export function argumentError(commandName: string, index: number, value: unknown
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
   if (typeof value === 'number') return String(value);
   if (typeof value === 'function') return 'a function';
-  return `a ${typeof value}`;
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  // Even looking can throw (a Proxy, a throwing getter); the message must still be made.
+  try {
+    if (Array.isArray(value)) return 'an array';
+    const name: unknown = value.constructor?.name;
+    return `an object (${typeof name === 'string' && name !== '' ? name : 'Object'})`;
+  } catch {
+    return 'an object';
+  }
 }
 
 /** Whether `value` can be sent as a key or argument. */
@@ -387,6 +393,11 @@ export function isRedisArg(value: unknown): value is RedisArg {
     case 'number':
       return !Number.isNaN(value);
     default:
-      return Buffer.isBuffer(value);
+      try {
+        return Buffer.isBuffer(value);
+      } catch {
+        // A Proxy whose prototype lookup throws: not a Buffer, and refused as such.
+        return false;
+      }
   }
 }

@@ -9,6 +9,7 @@ import { type LintOption, lintBeforeSending } from './lint-option.js';
 import { RedisFunction } from './redis-function.js';
 import type { ScriptTarget } from './script.js';
 import { parseShebang } from './shebang.js';
+import { targetRefusal } from './target.js';
 import type { FunctionSignatures, LibraryFunctions } from './typed-functions.js';
 
 // --- Library.fromCode options (issue 11) ---
@@ -63,6 +64,8 @@ export class Library<S extends FunctionSignatures<S> = {}> {
     code: string,
     options: LibraryOptions = {},
   ): Promise<Library<S>> {
+    const refusal = targetRefusal('Library.fromCode', target);
+    if (refusal !== undefined) throw refusal;
     refuseBatch('Library.fromCode', target);
     if (typeof code !== 'string')
       throw new ArgumentError(
@@ -98,6 +101,8 @@ export class Library<S extends FunctionSignatures<S> = {}> {
     target: ScriptTarget,
     name: string,
   ): Promise<Library<S>> {
+    const refusal = targetRefusal('Library.fromName', target);
+    if (refusal !== undefined) throw refusal;
     refuseBatch('Library.fromName', target);
     return Library.#read<S>(target, name, undefined);
   }

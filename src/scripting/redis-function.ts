@@ -1,9 +1,12 @@
 import { scriptingCommands } from '../client/commands/scripting.js';
 import { refused } from '../client/methods.js';
 import type { CommandSpec } from '../client/spec.js';
+import { ArgumentError } from '../errors.js';
+import { describe } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import { ReloadOnMissing } from './reload.js';
 import type { ScriptTarget } from './script.js';
+import { targetRefusal } from './target.js';
 
 const { fcall: FCALL, fcallRo: FCALL_RO } = scriptingCommands as unknown as Record<string, CommandSpec>;
 
@@ -35,6 +38,20 @@ export class RedisFunction {
     description: string | null = null,
     libraryCode?: string,
   ) {
+    if (typeof name !== 'string' || typeof libraryName !== 'string') {
+      throw new ArgumentError('RedisFunction: the function and library names must be strings');
+    }
+    if (!Array.isArray(flags) || flags.some((flag) => typeof flag !== 'string')) {
+      throw new ArgumentError(`RedisFunction: flags must be an array of strings, got ${describe(flags)}`);
+    }
+    if (description !== null && typeof description !== 'string') {
+      throw new ArgumentError(
+        `RedisFunction: description must be a string or null, got ${describe(description)}`,
+      );
+    }
+    if (libraryCode !== undefined && typeof libraryCode !== 'string') {
+      throw new ArgumentError(`RedisFunction: libraryCode must be a string, got ${describe(libraryCode)}`);
+    }
     this.name = name;
     this.libraryName = libraryName;
     this.flags = Object.freeze([...flags]);
@@ -73,6 +90,8 @@ function call<T>(
   args: RedisArg[] | undefined,
   library: ReloadOnMissing | undefined,
 ): Promise<T> {
+  const refusal = targetRefusal(spec.name, target);
+  if (refusal !== undefined) return Promise.reject(refusal);
   let built: RedisArg[];
   try {
     built = spec.args(name, keys, args);

@@ -1,4 +1,5 @@
 import { Batch } from '../client/batch.js';
+import { optionsOf } from '../client/commands/argument-checks.js';
 import { checkSha1, scriptCallArgs, scriptingCommands } from '../client/commands/scripting.js';
 import { refused } from '../client/methods.js';
 import type { CommandSpec } from '../client/spec.js';
@@ -10,6 +11,7 @@ import { type LintOption, lintBeforeSending } from './lint-option.js';
 import { ReloadOnMissing } from './reload.js';
 import { sha1 } from './sha1.js';
 import { parseShebang } from './shebang.js';
+import { targetRefusal } from './target.js';
 
 /** Where a script can run: a client, a cluster, a pipeline, a transaction or a view of them. */
 export type ScriptTarget = CommandTarget;
@@ -84,7 +86,11 @@ export class Script<S extends ScriptSignature = UntypedScript> {
   /** Loads the script where the server lacks it (undefined for a script known only by hash). */
   readonly #reload: ReloadOnMissing | undefined;
 
-  private constructor(lua: string | undefined, hash: string, options: ScriptOptions) {
+  private constructor(lua: string | undefined, hash: string, scriptOptions: ScriptOptions) {
+    const options = optionsOf('Script', scriptOptions) ?? {};
+    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+      throw new ArgumentError(`Script: readOnly must be true or false, got ${describe(options.readOnly)}`);
+    }
     this.#lua = lua;
     this.sha1 = hash;
     this.#reload = lua === undefined ? undefined : new ReloadOnMissing({ sha1: hash, lua, kind: 'script' });
@@ -138,6 +144,8 @@ export class Script<S extends ScriptSignature = UntypedScript> {
 
   /** SCRIPT LOAD (on a cluster: every primary). Resolves the SHA1, checked against ours. */
   async load(target: ScriptTarget): Promise<string> {
+    const refusal = targetRefusal('SCRIPT LOAD', target);
+    if (refusal !== undefined) throw refusal;
     const reported = (await target._execute(SCRIPT_LOAD, [this.lua])) as string;
     if (reported !== this.sha1) {
       throw new ArgumentError(`the server reports SHA1 ${reported} for a script whose SHA1 is ${this.sha1}`);
@@ -176,6 +184,8 @@ export class Script<S extends ScriptSignature = UntypedScript> {
     params: unknown[],
     hook: ReloadOnMissing | undefined,
   ): Promise<S['reply']> {
+    const refusal = targetRefusal(spec.name, target);
+    if (refusal !== undefined) return Promise.reject(refusal);
     let args: RedisArg[];
     try {
       const [keys, scriptArgs] = params as [RedisArg[] | undefined, RedisArg[] | undefined];

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { disagreement, type NodeEntry, parseNodes } from './cluster-state.js';
+import { LOOPBACK } from './ports.js';
 import { type Endpoint, sendCommand } from './probe.js';
 import { configValue, type RedisConfig } from './redis-config.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -42,7 +43,23 @@ const POLL_INTERVAL_MS = 50;
  * `redis-cli --cluster create`, and resolves once every node reports the same, complete topology.
  * Needs `redis-cli` on PATH.
  */
-export async function startCluster(options: StartClusterOptions = {}): Promise<RedisCluster> {
+export function startCluster(options: StartClusterOptions = {}): Promise<RedisCluster> {
+  return launchCluster(options, undefined);
+}
+
+/**
+ * How a fault proxy puts itself in front of every node (not public: a cluster whose nodes
+ * announce ports nobody forwards is unusable). Node `i` announces `announcedPorts[i]` in CLUSTER
+ * SLOTS, CLUSTER NODES, MOVED and ASK; `onNodesStarted` runs once the nodes listen and before
+ * `redis-cli --cluster create` connects to the announced ports.
+ */
+export interface ClusterFronting {
+  announcedPorts: readonly number[];
+  onNodesStarted(nodes: readonly RedisServer[]): void;
+}
+
+/** How many nodes `options` asks for; throws RangeError for a shape the harness cannot start. */
+export function nodeCountOf(options: StartClusterOptions): number {
   const primaryCount = options.primaries ?? 3;
   const replicasPerPrimary = options.replicasPerPrimary ?? 0;
   if (!Number.isInteger(primaryCount) || primaryCount < 3) {
@@ -53,6 +70,16 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
   if (!Number.isInteger(replicasPerPrimary) || replicasPerPrimary < 0) {
     throw new RangeError(`replicasPerPrimary must be a non-negative integer, got ${replicasPerPrimary}`);
   }
+  return primaryCount * (1 + replicasPerPrimary);
+}
+
+export async function launchCluster(
+  options: StartClusterOptions,
+  fronting: ClusterFronting | undefined,
+): Promise<RedisCluster> {
+  const nodeCount = nodeCountOf(options);
+  const primaryCount = options.primaries ?? 3;
+  const replicasPerPrimary = options.replicasPerPrimary ?? 0;
 
   const config: RedisConfig = {
     'cluster-enabled': 'yes',
@@ -68,22 +95,34 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
   // Replicas authenticate to their primary with masterauth; without it they never sync.
   if (password !== undefined && configValue(config, 'masterauth') === undefined) config.masterauth = password;
 
-  const nodeCount = primaryCount * (1 + replicasPerPrimary);
+  const configOf = (index: number): RedisConfig =>
+    fronting === undefined
+      ? config
+      : {
+          ...config,
+          'cluster-announce-ip': LOOPBACK,
+          'cluster-announce-port': fronting.announcedPorts[index],
+        };
   const started = await Promise.allSettled(
     Array.from({ length: nodeCount }, (_, index) =>
-      startRedis(options.basePort === undefined ? { config } : { config, port: options.basePort + index }),
+      startRedis(
+        options.basePort === undefined
+          ? { config: configOf(index) }
+          : { config: configOf(index), port: options.basePort + index },
+      ),
     ),
   );
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
   try {
     if (failure !== undefined) throw failure.reason;
+    fronting?.onNodesStarted(nodes);
     const deadline = Date.now() + CONVERGE_TIMEOUT_MS;
     await create(nodes, replicasPerPrimary, password, deadline);
     const endpoints = nodes.map((node): Endpoint => ({ host: node.host, port: node.port, password }));
     await waitForAgreement(endpoints, { primaries: primaryCount, replicasPerPrimary }, deadline);
     const entries = parseNodes(String(await sendCommand(endpoints[0], ['CLUSTER', 'NODES'], 2000)));
-    return new StartedCluster(nodes, entries);
+    return new StartedCluster(nodes, entries, fronting?.announcedPorts);
   } catch (error) {
     await Promise.all(nodes.map((node) => node.stop()));
     throw error;
@@ -96,10 +135,11 @@ class StartedCluster implements RedisCluster {
   readonly replicas: RedisServer[];
   readonly urls: string[];
 
-  constructor(nodes: RedisServer[], entries: NodeEntry[]) {
+  constructor(nodes: RedisServer[], entries: NodeEntry[], announcedPorts: readonly number[] | undefined) {
     this.nodes = nodes;
     this.urls = nodes.map((node) => node.url);
-    const byPort = new Map(nodes.map((node) => [node.port, node]));
+    // CLUSTER NODES names each node by the port it announces.
+    const byPort = new Map(nodes.map((node, index) => [announcedPorts?.[index] ?? node.port, node]));
     const primaryEntries = entries
       .filter((entry) => entry.flags.includes('master'))
       .sort((a, b) => a.firstSlot - b.firstSlot);

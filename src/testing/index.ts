@@ -8,6 +8,17 @@
  */
 
 export { type RedisCluster, type StartClusterOptions, startCluster } from './cluster.js';
+export {
+  FAULT_KINDS,
+  type FaultCounters,
+  type FaultDirection,
+  type FaultHandle,
+  type FaultKind,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultRule,
+  startFaultProxy,
+} from './fault-proxy.js';
 export type { ConfigValue, RedisConfig } from './redis-config.js';
 export { type RedisServer, type StartRedisOptions, startRedis } from './redis-server.js';
 export { type RedisSentinel, type StartSentinelOptions, startSentinel } from './sentinel.js';

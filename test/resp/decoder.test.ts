@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ProtocolError, ReplyError } from '../../src/errors.js';
 import { Decoder } from '../../src/resp/decoder.js';
 import type { RespValue } from '../../src/resp/types.js';
@@ -20,9 +22,16 @@ interface Case {
   buffers?: boolean;
 }
 
-const replies = (...values: RespValue[]): Delivery[] => values.map((reply) => ({ reply }));
+setFlagsFromString('--expose-gc');
+const gc = (globalThis.gc ?? runInNewContext('gc')) as () => void;
+
+const replies = (...values: Array<RespValue | ProtocolError>): Delivery[] =>
+  values.map((reply) => ({ reply }));
 const map = (...entries: [RespValue, RespValue][]): Map<RespValue, RespValue> => new Map(entries);
 const bytes = (...octets: number[]): Buffer => Buffer.from(octets);
+
+/** What a top-level value malformed inside an intact frame is delivered as. */
+const malformed = (message: string): Delivery[] => replies(new ProtocolError(message));
 
 const cases: Case[] = [
   // RESP2
@@ -127,6 +136,83 @@ const cases: Case[] = [
     name: 'arrays nested twelve deep',
     wire: `${'*1\r\n'.repeat(12)}:1\r\n`,
     expected: replies(Array.from({ length: 12 }).reduce<RespValue>((inner) => [inner], 1)),
+  },
+  // Malformed values inside intact frames: that one top-level value is lost, the stream goes on.
+  {
+    name: 'an integer with a letter as a ProtocolError value, and the next reply',
+    wire: ':12a\r\n+OK\r\n',
+    expected: [...malformed('Invalid RESP integer "12a": expected digits then CRLF'), ...replies('OK')],
+  },
+  {
+    name: 'an integer without digits as a ProtocolError value',
+    wire: ':\r\n',
+    expected: malformed('Invalid RESP integer "": expected digits then CRLF'),
+  },
+  {
+    name: 'an integer that is only a sign as a ProtocolError value',
+    wire: ':-\r\n',
+    expected: malformed('Invalid RESP integer "-": expected digits then CRLF'),
+  },
+  {
+    name: "Redis 7.0's big number '(123  123' as a ProtocolError value, and the next reply",
+    wire: '(123  123\r\n:5\r\n',
+    expected: [...malformed('Invalid RESP big number "123  123": not a decimal integer'), ...replies(5)],
+  },
+  {
+    name: 'a big number without digits as a ProtocolError value',
+    wire: '(-\r\n',
+    expected: malformed('Invalid RESP big number "-": no digits'),
+  },
+  {
+    name: 'an array holding a malformed big number as one ProtocolError value, and the next reply',
+    wire: '*3\r\n:1\r\n(12 3\r\n*1\r\n#x\r\n+OK\r\n',
+    expected: [...malformed('Invalid RESP big number "12 3": not a decimal integer'), ...replies('OK')],
+  },
+  {
+    name: 'booleans other than #t and #f as ProtocolError values',
+    wire: '#x\r\n#tt\r\n#\r\n',
+    expected: [
+      ...malformed('Invalid RESP boolean "#x": expected #t or #f'),
+      ...malformed('Invalid RESP boolean "#tt": expected #t or #f'),
+      ...malformed('Invalid RESP boolean "#": expected #t or #f'),
+    ],
+  },
+  {
+    name: 'a RESP3 null with content as a ProtocolError value',
+    wire: '_x\r\n',
+    expected: malformed('Invalid RESP null "_x"'),
+  },
+  {
+    name: 'malformed doubles as ProtocolError values',
+    wire: ',1.2.3\r\n,\r\n,Infinity\r\n, 1\r\n',
+    expected: [
+      ...malformed('Invalid RESP double "1.2.3"'),
+      ...malformed('Invalid RESP double ""'),
+      ...malformed('Invalid RESP double "Infinity"'),
+      ...malformed('Invalid RESP double " 1"'),
+    ],
+  },
+  {
+    name: 'verbatim strings without their format prefix as ProtocolError values',
+    wire: '=3\r\nabc\r\n=5\r\ntxt-a\r\n$1\r\nx\r\n',
+    expected: [
+      ...malformed(`Invalid RESP verbatim string "abc": expected a 'fmt:' prefix`),
+      ...malformed(`Invalid RESP verbatim string "txt-a": expected a 'fmt:' prefix`),
+      ...replies('x'),
+    ],
+  },
+  {
+    name: 'a map whose first malformed value stands for the whole map',
+    wire: '%2\r\n+a\r\n,x\r\n+b\r\n(y\r\n',
+    expected: malformed('Invalid RESP double "x"'),
+  },
+  {
+    name: 'a push holding a malformed value as a ProtocolError push, and the next reply',
+    wire: '>2\r\n+message\r\n#maybe\r\n+OK\r\n',
+    expected: [
+      { push: new ProtocolError('Invalid RESP boolean "#maybe": expected #t or #f') },
+      ...replies('OK'),
+    ],
   },
   // RESP3
   { name: 'a RESP3 null', wire: '_\r\n', expected: replies(null) },
@@ -378,7 +464,7 @@ describe('Decoder.reset', () => {
   });
 
   it('called from onReply stops decoding the rest of the chunk', () => {
-    const seen: RespValue[] = [];
+    const seen: Array<RespValue | ProtocolError> = [];
     const decoder: Decoder = new Decoder({
       onReply: (reply) => {
         seen.push(reply);
@@ -404,9 +490,6 @@ describe('Decoder.reset', () => {
 const invalidInputs: { name: string; wire: string }[] = [
   { name: 'an unknown type byte', wire: 'A\r\n' },
   { name: 'an unknown type byte after a complete reply', wire: '+OK\r\nhello\r\n' },
-  { name: 'an integer with a letter', wire: ':12a\r\n' },
-  { name: 'an integer without digits', wire: ':\r\n' },
-  { name: 'an integer that is only a sign', wire: ':-\r\n' },
   { name: 'a length with a letter', wire: '$1x\r\n' },
   { name: 'an empty length', wire: '*\r\n' },
   { name: 'a length with a plus sign', wire: '$+3\r\nfoo\r\n' },
@@ -420,20 +503,12 @@ const invalidInputs: { name: string; wire: string }[] = [
   { name: 'an array length over the default limit', wire: '*99999999999\r\n' },
   { name: 'a bulk string not followed by CRLF', wire: '$3\r\nfooXY' },
   { name: 'a bulk string followed by CR and another byte', wire: '$3\r\nfoo\rX' },
-  { name: 'a boolean other than t or f', wire: '#x\r\n' },
-  { name: 'a boolean with two letters', wire: '#tt\r\n' },
-  { name: 'an empty boolean', wire: '#\r\n' },
   { name: 'a CR not followed by LF', wire: '+OK\rX\r\n' },
+  { name: 'an integer with a CR not followed by LF', wire: ':12\rX\r\n' },
+  { name: 'a malformed integer with a CR not followed by LF', wire: ':1a\rX\r\n' },
+  { name: 'a malformed integer line over 64 KiB', wire: `:1a${'1'.repeat(64 * 1024 + 10)}\r\n` },
+  { name: 'arrays nested deeper than maxReplyDepth (1024)', wire: '*1\r\n'.repeat(1025) },
   { name: 'a length line with CR not followed by LF', wire: '*1\rX' },
-  { name: 'a RESP3 null with content', wire: '_x\r\n' },
-  { name: 'a double with two dots', wire: ',1.2.3\r\n' },
-  { name: 'an empty double', wire: ',\r\n' },
-  { name: 'a double spelled Infinity', wire: ',Infinity\r\n' },
-  { name: 'a double with spaces', wire: ', 1\r\n' },
-  { name: 'a big number with a letter', wire: '(12a\r\n' },
-  { name: 'a big number without digits', wire: '(-\r\n' },
-  { name: 'a verbatim string without its format prefix', wire: '=3\r\nabc\r\n' },
-  { name: 'a verbatim string without the colon', wire: '=5\r\ntxt-a\r\n' },
   { name: 'an invalid element inside an array', wire: '*2\r\n:1\r\n?\r\n' },
   { name: 'a simple string line over 64 KiB without CRLF', wire: `+${'x'.repeat(64 * 1024 + 10)}` },
   { name: 'a simple string line over 64 KiB with CRLF', wire: `+${'x'.repeat(64 * 1024 + 1)}\r\n` },
@@ -488,7 +563,7 @@ describe('Decoder rejects invalid input with a ProtocolError', () => {
 describe('Decoder memory', () => {
   it('does not allocate a declared length within the limits before its bytes arrive', () => {
     const before = process.memoryUsage().rss;
-    const decoders = ['$500000000\r\nabc', '*1000000000\r\n:1\r\n', '%1000000000\r\n'].map((wire) => {
+    const decoders = ['$500000000\r\nabc', '*60000000\r\n:1\r\n', '%60000000\r\n'].map((wire) => {
       const { decoder, deliveries } = recordingDecoder();
       decoder.feed(Buffer.from(wire));
       assert.deepStrictEqual(deliveries, []);
@@ -515,6 +590,84 @@ describe('Decoder memory', () => {
     const decoded = 'reply' in deliveries[0] ? deliveries[0].reply : null;
     assert.ok(wire.subarray(header.length, header.length + size).equals(decoded as Buffer));
     assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  });
+});
+
+describe('Decoder bounds', () => {
+  const heapUsed = (): number => {
+    for (let i = 0; i < 3; i++) gc();
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('refuses nesting deeper than maxReplyDepth, but accepts exactly that depth', () => {
+    const deliveries: Delivery[] = [];
+    const limited = new Decoder({
+      onReply: (reply) => deliveries.push({ reply }),
+      onPush: () => {},
+      maxReplyDepth: 3,
+    });
+    limited.feed(Buffer.from('*1\r\n*2\r\n*0\r\n*1\r\n:1\r\n'));
+    assert.deepStrictEqual(deliveries, replies([[[], [1]]]));
+    assert.throws(() => limited.feed(Buffer.from('*1\r\n*1\r\n*1\r\n%1\r\n')), /maxReplyDepth \(3\)/);
+  });
+
+  it('refuses a reply declaring more than maxReplyElements in all, counting each reply afresh', () => {
+    const deliveries: Delivery[] = [];
+    const decoder = new Decoder({
+      onReply: (reply) => deliveries.push({ reply }),
+      onPush: () => {},
+      maxReplyElements: 4,
+    });
+    decoder.feed(Buffer.from('*2\r\n*1\r\n:1\r\n*1\r\n:2\r\n'.repeat(2)));
+    assert.deepStrictEqual(deliveries, replies([[1], [2]], [[1], [2]]));
+    assert.throws(() => decoder.feed(Buffer.from('*2\r\n%3\r\n')), /maxReplyElements \(4\)/);
+  });
+
+  it('stops the nesting of *1024 headers at maxReplyDepth, allocating next to nothing', () => {
+    const wire = Buffer.from('*1024\r\n'.repeat(100_000));
+    const before = heapUsed();
+    const { decoder } = recordingDecoder();
+    assert.throws(() => decoder.feed(wire), /maxReplyDepth \(1024\)/);
+    assert.ok(heapUsed() - before < 4 * 1024 * 1024, 'under 4 MiB');
+  });
+
+  it('does not preallocate declared elements level after level, even with no depth limit to speak of', () => {
+    // The issue 9 reproduction: 0.7 MiB of input used to grow the heap by 800 MiB.
+    const wire = Buffer.from('*1024\r\n'.repeat(100_000));
+    const decoder = new Decoder({
+      onReply: () => {},
+      onPush: () => {},
+      maxReplyDepth: 1_000_000,
+      maxReplyElements: 2 ** 40,
+    });
+    const before = heapUsed();
+    decoder.feed(wire);
+    const grown = heapUsed() - before;
+    assert.ok(grown < 32 * 1024 * 1024, `grew ${(grown / 1048576).toFixed(1)} MiB`);
+    decoder.reset();
+  });
+
+  it('lets go of what a 100,000-deep reply needed once it is delivered', () => {
+    const depth = 100_000;
+    const last: { reply: RespValue | ProtocolError } = { reply: null };
+    const decoder = new Decoder({
+      onReply: (reply) => {
+        last.reply = reply;
+      },
+      onPush: () => {},
+      maxReplyDepth: depth,
+    });
+    const before = heapUsed();
+    decoder.feed(Buffer.from(`${'*1\r\n'.repeat(depth)}:7\r\n`));
+    let innermost: unknown = last.reply;
+    for (let level = 0; level < depth; level++) innermost = (innermost as unknown[])[0];
+    assert.equal(innermost, 7);
+    last.reply = null;
+    innermost = null;
+    const retained = heapUsed() - before;
+    assert.ok(retained < 1024 * 1024, `kept ${(retained / 1048576).toFixed(1)} MiB`);
+    decoder.feed(Buffer.from('+still usable\r\n'));
+    assert.equal(last.reply, 'still usable');
   });
 });
 

@@ -1,9 +1,9 @@
-import { ReplyError } from '../../src/errors.js';
+import { type ProtocolError, ReplyError } from '../../src/errors.js';
 import { Decoder } from '../../src/resp/decoder.js';
 import type { RespValue } from '../../src/resp/types.js';
 
 /** What a decoder delivered, in order: replies and push frames interleaved as they arrived. */
-export type Delivery = { reply: RespValue } | { push: RespValue[] };
+export type Delivery = { reply: RespValue | ProtocolError } | { push: RespValue[] | ProtocolError };
 
 /** A decoder that records what it delivers. */
 export function recordingDecoder(options: { returnBuffers?: boolean } = {}): {

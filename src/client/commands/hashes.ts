@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg } from '../../resp/types.js';
 import { asBoolean, asDouble, asInteger, asNumber, asObject, asPairs, pairsFromFlat } from '../replies.js';
 import { command, FIRST_KEY, type Unbuffered } from '../spec.js';
+import { shown } from './argument-checks.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { flattenEntries } from './strings.js';
 
@@ -9,7 +10,7 @@ function hrandfieldCountArgs(commandName: string, withValues: boolean) {
   return (key: RedisArg, count: number): RedisArg[] => {
     // A negative count is valid: it allows the same field more than once.
     if (!Number.isInteger(count)) {
-      throw new ArgumentError(`${commandName}: count must be an integer, got ${String(count)}`);
+      throw new ArgumentError(`${commandName}: count must be an integer, got ${shown(count)}`);
     }
     return withValues ? [key, count, 'WITHVALUES'] : [key, count];
   };

@@ -10,6 +10,7 @@ import {
   NO_KEYS,
   type Unbuffered,
 } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 
 /** SOURCE and DESTINATION (RENAME, COPY, SMOVE, LMOVE): the first two arguments are keys. */
 export const FIRST_TWO_KEYS: KeySpec = { kind: 'range', first: 0, last: 1, step: 1 };
@@ -55,14 +56,15 @@ export interface RestoreOptions {
 export function pushScanOptions(
   commandName: string,
   args: RedisArg[],
-  options: ScanOptions | undefined,
+  scanOptions: ScanOptions | undefined,
 ): RedisArg[] {
+  const options = optionsOf(commandName, scanOptions);
   if (options === undefined) return args;
   if (options.match !== undefined) args.push('MATCH', options.match);
   if (options.count !== undefined) {
     if (!Number.isInteger(options.count) || options.count < 1) {
       throw new ArgumentError(
-        `${commandName}: count must be a positive integer, got ${String(options.count)}`,
+        `${commandName}: count must be a positive integer, got ${shown(options.count)}`,
       );
     }
     args.push('COUNT', options.count);
@@ -84,19 +86,20 @@ function expireArgs(commandName: string) {
     if (condition === undefined) return [key, time];
     if (condition !== 'NX' && condition !== 'XX' && condition !== 'GT' && condition !== 'LT') {
       throw new ArgumentError(
-        `${commandName}: condition must be 'NX', 'XX', 'GT' or 'LT', got ${String(condition)}`,
+        `${commandName}: condition must be 'NX', 'XX', 'GT' or 'LT', got ${shown(condition)}`,
       );
     }
     return [key, time, condition];
   };
 }
 
-function copyArgs(source: RedisArg, destination: RedisArg, options?: CopyOptions): RedisArg[] {
+function copyArgs(source: RedisArg, destination: RedisArg, copyOptions?: CopyOptions): RedisArg[] {
   const args: RedisArg[] = [source, destination];
+  const options = optionsOf('COPY', copyOptions);
   if (options === undefined) return args;
   if (options.db !== undefined) {
     if (!Number.isInteger(options.db) || options.db < 0) {
-      throw new ArgumentError(`COPY: db must be a non-negative integer, got ${String(options.db)}`);
+      throw new ArgumentError(`COPY: db must be a non-negative integer, got ${shown(options.db)}`);
     }
     args.push('DB', options.db);
   }
@@ -108,9 +111,10 @@ function restoreArgs(
   key: RedisArg,
   ttl: number,
   serializedValue: RedisArg,
-  options?: RestoreOptions,
+  restoreOptions?: RestoreOptions,
 ): RedisArg[] {
   const args: RedisArg[] = [key, ttl, serializedValue];
+  const options = optionsOf('RESTORE', restoreOptions);
   if (options === undefined) return args;
   if (options.replace) args.push('REPLACE');
   if (options.absttl) args.push('ABSTTL');
@@ -120,14 +124,14 @@ function restoreArgs(
   if (options.idletime !== undefined) {
     if (!Number.isInteger(options.idletime) || options.idletime < 0) {
       throw new ArgumentError(
-        `RESTORE: idletime must be a non-negative integer, got ${String(options.idletime)}`,
+        `RESTORE: idletime must be a non-negative integer, got ${shown(options.idletime)}`,
       );
     }
     args.push('IDLETIME', options.idletime);
   }
   if (options.freq !== undefined) {
     if (!Number.isInteger(options.freq) || options.freq < 0 || options.freq > 255) {
-      throw new ArgumentError(`RESTORE: freq must be an integer from 0 to 255, got ${String(options.freq)}`);
+      throw new ArgumentError(`RESTORE: freq must be an integer from 0 to 255, got ${shown(options.freq)}`);
     }
     args.push('FREQ', options.freq);
   }
@@ -136,7 +140,7 @@ function restoreArgs(
 
 function scanArgs(cursor: RedisArg, options?: KeyScanOptions): RedisArg[] {
   const args = pushScanOptions('SCAN', [cursor], options);
-  if (options?.type !== undefined) args.push('TYPE', options.type);
+  if (options !== undefined && options.type !== undefined) args.push('TYPE', options.type);
   return args;
 }
 

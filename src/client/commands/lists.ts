@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asNumber } from '../replies.js';
 import { command, FIRST_KEY, type KeySpec } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 import { FIRST_TWO_KEYS } from './keys.js';
 
 /** BLPOP/BRPOP/BZPOPMIN: `key... timeout`, every argument but the last is a key. */
@@ -20,14 +21,14 @@ export interface LposOptions {
 
 function checkEnd(commandName: string, option: string, end: ListEnd): ListEnd {
   if (end !== 'LEFT' && end !== 'RIGHT') {
-    throw new ArgumentError(`${commandName}: ${option} must be 'LEFT' or 'RIGHT', got ${String(end)}`);
+    throw new ArgumentError(`${commandName}: ${option} must be 'LEFT' or 'RIGHT', got ${shown(end)}`);
   }
   return end;
 }
 
 function checkCount(commandName: string, count: number): number {
   if (!Number.isInteger(count) || count < 0) {
-    throw new ArgumentError(`${commandName}: count must be a non-negative integer, got ${String(count)}`);
+    throw new ArgumentError(`${commandName}: count must be a non-negative integer, got ${shown(count)}`);
   }
   return count;
 }
@@ -36,7 +37,7 @@ function checkCount(commandName: string, count: number): number {
 function checkTimeout(commandName: string, timeout: number): number {
   if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Number.POSITIVE_INFINITY) {
     throw new ArgumentError(
-      `${commandName}: timeout must be a non-negative number of seconds, got ${String(timeout)}`,
+      `${commandName}: timeout must be a non-negative number of seconds, got ${shown(timeout)}`,
     );
   }
   return timeout;
@@ -48,19 +49,25 @@ function keyList(commandName: string, keys: RedisArg | RedisArg[]): RedisArg[] {
   return list;
 }
 
-function lposArgs(commandName: string, key: RedisArg, element: RedisArg, options?: LposOptions): RedisArg[] {
+function lposArgs(
+  commandName: string,
+  key: RedisArg,
+  element: RedisArg,
+  lposOptions?: LposOptions,
+): RedisArg[] {
+  const options = optionsOf(commandName, lposOptions);
   const args: RedisArg[] = [key, element];
   if (options === undefined) return args;
   if (options.rank !== undefined) {
     if (!Number.isInteger(options.rank) || options.rank === 0) {
-      throw new ArgumentError(`${commandName}: rank must be a non-zero integer, got ${String(options.rank)}`);
+      throw new ArgumentError(`${commandName}: rank must be a non-zero integer, got ${shown(options.rank)}`);
     }
     args.push('RANK', options.rank);
   }
   if (options.maxlen !== undefined) {
     if (!Number.isInteger(options.maxlen) || options.maxlen < 0) {
       throw new ArgumentError(
-        `${commandName}: maxlen must be a non-negative integer, got ${String(options.maxlen)}`,
+        `${commandName}: maxlen must be a non-negative integer, got ${shown(options.maxlen)}`,
       );
     }
     args.push('MAXLEN', options.maxlen);
@@ -78,7 +85,7 @@ function mpopArgs(
   const args: RedisArg[] = [list.length, ...list, checkEnd(commandName, 'where', where)];
   if (count !== undefined) {
     if (!Number.isInteger(count) || count < 1) {
-      throw new ArgumentError(`${commandName}: count must be a positive integer, got ${String(count)}`);
+      throw new ArgumentError(`${commandName}: count must be a positive integer, got ${shown(count)}`);
     }
     args.push('COUNT', count);
   }
@@ -166,7 +173,7 @@ export const listCommands = {
     keys: FIRST_KEY,
     args: (key: RedisArg, position: 'BEFORE' | 'AFTER', pivot: RedisArg, element: RedisArg) => {
       if (position !== 'BEFORE' && position !== 'AFTER') {
-        throw new ArgumentError(`LINSERT: position must be 'BEFORE' or 'AFTER', got ${String(position)}`);
+        throw new ArgumentError(`LINSERT: position must be 'BEFORE' or 'AFTER', got ${shown(position)}`);
       }
       return [key, position, pivot, element];
     },

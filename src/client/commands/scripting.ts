@@ -4,6 +4,7 @@ import { describe, isRedisArg } from '../../resp/encoder.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { type ProtocolShapes, shaped } from '../replies.js';
 import { command, everyPrimary, NO_KEYS } from '../spec.js';
+import { optionsOf } from './argument-checks.js';
 
 /**
  * Scripting and Redis Functions commands. Their methods on clients (with generic reply types and
@@ -296,7 +297,7 @@ export const scriptingCommands = {
     cluster: everyPrimary(agreedReply),
     args: (code: string, options?: { replace?: boolean }) => {
       const body = checkScriptBody('FUNCTION LOAD', code);
-      return options?.replace ? ['REPLACE', body] : [body];
+      return optionsOf('FUNCTION LOAD', options)?.replace ? ['REPLACE', body] : [body];
     },
     reply: (raw): string => String(raw),
   }),
@@ -305,8 +306,9 @@ export const scriptingCommands = {
     name: 'FUNCTION LIST',
     keys: NO_KEYS,
     readOnly: true,
-    args: (options?: { libraryName?: string; withCode?: boolean }) => {
+    args: (listOptions?: { libraryName?: string; withCode?: boolean }) => {
       const args: RedisArg[] = [];
+      const options = optionsOf('FUNCTION LIST', listOptions);
       if (options?.libraryName !== undefined)
         args.push('LIBRARYNAME', checkName('FUNCTION LIST', options.libraryName));
       if (options?.withCode) args.push('WITHCODE');

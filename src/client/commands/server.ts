@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asNumber, asObject } from '../replies.js';
 import { command, everyPrimary, FIRST_KEY, NO_KEYS } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 import { flattenEntries } from './strings.js';
 
 // `readOnly` here means "safe to repeat and to answer from any node holding the data". Commands
@@ -38,17 +39,18 @@ function flushArgs(commandName: string) {
   return (mode?: FlushMode): RedisArg[] => {
     if (mode === undefined) return [];
     if (mode !== 'ASYNC' && mode !== 'SYNC') {
-      throw new ArgumentError(`${commandName}: mode must be 'ASYNC' or 'SYNC', got ${String(mode)}`);
+      throw new ArgumentError(`${commandName}: mode must be 'ASYNC' or 'SYNC', got ${shown(mode)}`);
     }
     return [mode];
   };
 }
 
-function memoryUsageArgs(key: RedisArg, options?: { samples?: number }): RedisArg[] {
+function memoryUsageArgs(key: RedisArg, usageOptions?: { samples?: number }): RedisArg[] {
+  const options = optionsOf('MEMORY USAGE', usageOptions);
   if (options?.samples === undefined) return [key];
   if (!Number.isInteger(options.samples) || options.samples < 0) {
     throw new ArgumentError(
-      `MEMORY USAGE: samples must be a non-negative integer, got ${String(options.samples)}`,
+      `MEMORY USAGE: samples must be a non-negative integer, got ${shown(options.samples)}`,
     );
   }
   return [key, 'SAMPLES', options.samples];
@@ -151,8 +153,10 @@ export const serverCommands = {
   clientList: command({
     name: 'CLIENT LIST',
     keys: NO_KEYS,
-    args: (options?: { type?: 'normal' | 'master' | 'replica' | 'pubsub' }): RedisArg[] =>
-      options?.type === undefined ? [] : ['TYPE', options.type],
+    args: (options?: { type?: 'normal' | 'master' | 'replica' | 'pubsub' }): RedisArg[] => {
+      const type = optionsOf('CLIENT LIST', options)?.type;
+      return type === undefined ? [] : ['TYPE', type];
+    },
     reply: asText,
   }),
   /** https://redis.io/commands/command-count/ — the number of commands the server knows. */
@@ -183,7 +187,7 @@ export const serverCommands = {
     args: (numreplicas: number, timeout: number) => {
       if (!Number.isInteger(timeout) || timeout < 0) {
         throw new ArgumentError(
-          `WAIT: timeout must be a non-negative integer of milliseconds, got ${String(timeout)}`,
+          `WAIT: timeout must be a non-negative integer of milliseconds, got ${shown(timeout)}`,
         );
       }
       return [numreplicas, timeout];

@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asBoolean, asNumber } from '../replies.js';
 import { ALL_KEYS, command, FIRST_KEY, type Unbuffered } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 import { FIRST_TWO_KEYS, pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 
 // Set replies are arrays in both protocols: the decoder turns RESP3 sets into arrays (DESIGN §2).
@@ -20,14 +21,15 @@ const destinationAndKeys = (destination: RedisArg, key: RedisArg, ...keys: Redis
   ...keys,
 ];
 
-function sintercardArgs(keys: RedisArg[], options?: { limit?: number }): RedisArg[] {
+function sintercardArgs(keys: RedisArg[], cardOptions?: { limit?: number }): RedisArg[] {
+  const options = optionsOf('SINTERCARD', cardOptions);
   if (!Array.isArray(keys) || keys.length === 0)
     throw new ArgumentError('SINTERCARD: needs at least one key');
   const args: RedisArg[] = [keys.length, ...keys];
   if (options?.limit !== undefined) {
     if (!Number.isInteger(options.limit) || options.limit < 0) {
       throw new ArgumentError(
-        `SINTERCARD: limit must be a non-negative integer, got ${String(options.limit)}`,
+        `SINTERCARD: limit must be a non-negative integer, got ${shown(options.limit)}`,
       );
     }
     args.push('LIMIT', options.limit);
@@ -80,7 +82,7 @@ export const setCommands = {
     keys: FIRST_KEY,
     args: (key: RedisArg, count: number) => {
       if (!Number.isInteger(count) || count < 0) {
-        throw new ArgumentError(`SPOP: count must be a non-negative integer, got ${String(count)}`);
+        throw new ArgumentError(`SPOP: count must be a non-negative integer, got ${shown(count)}`);
       }
       return [key, count];
     },
@@ -101,7 +103,7 @@ export const setCommands = {
     readOnly: true,
     args: (key: RedisArg, count: number) => {
       if (!Number.isInteger(count)) {
-        throw new ArgumentError(`SRANDMEMBER: count must be an integer, got ${String(count)}`);
+        throw new ArgumentError(`SRANDMEMBER: count must be an integer, got ${shown(count)}`);
       }
       return [key, count];
     },

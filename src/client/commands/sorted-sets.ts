@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asDouble, asNullableDouble, asNumber } from '../replies.js';
 import { type ByProtocol, command, FIRST_KEY, type Unbuffered } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { ALL_KEYS_BUT_LAST } from './lists.js';
 
@@ -79,14 +80,15 @@ export const asScoredMembers: ByProtocol<ScoredMember[]> = {
     raw.length > 0 && !Array.isArray(raw[0]) ? scoredFromFlat(raw) : scoredFromPairs(raw),
 };
 
-function pushZaddOptions(args: RedisArg[], options: ZaddOptions | undefined): void {
+function pushZaddOptions(args: RedisArg[], zaddOptions: ZaddOptions | undefined): void {
+  const options = optionsOf('ZADD', zaddOptions);
   if (options === undefined) return;
   const { condition, comparison } = options;
   if (condition !== undefined && condition !== 'NX' && condition !== 'XX') {
-    throw new ArgumentError(`ZADD: condition must be 'NX' or 'XX', got ${String(condition)}`);
+    throw new ArgumentError(`ZADD: condition must be 'NX' or 'XX', got ${shown(condition)}`);
   }
   if (comparison !== undefined && comparison !== 'GT' && comparison !== 'LT') {
-    throw new ArgumentError(`ZADD: comparison must be 'GT' or 'LT', got ${String(comparison)}`);
+    throw new ArgumentError(`ZADD: comparison must be 'GT' or 'LT', got ${shown(comparison)}`);
   }
   if (condition === 'NX' && comparison !== undefined) {
     throw new ArgumentError(`ZADD: condition 'NX' cannot be combined with comparison '${comparison}'`);
@@ -105,7 +107,12 @@ function zaddArgs(
   pushZaddOptions(args, options);
   const optionCount = args.length;
   if (Array.isArray(members)) {
-    for (const { score, member } of members) args.push(score, member);
+    for (const entry of members) {
+      if (entry === null || typeof entry !== 'object') {
+        throw new ArgumentError(`ZADD: expected { score, member } entries, got ${shown(entry)}`);
+      }
+      args.push(entry.score, entry.member);
+    }
   } else if (members instanceof Map) {
     for (const [member, score] of members) args.push(score, member);
   } else if (members !== null && typeof members === 'object') {
@@ -131,7 +138,8 @@ function zaddIncrArgs(
   return args;
 }
 
-function pushLimit(commandName: string, args: RedisArg[], limit: RangeLimit | undefined): void {
+function pushLimit(commandName: string, args: RedisArg[], range: RangeLimit | undefined): void {
+  const limit = optionsOf(`${commandName} limit`, range);
   if (limit === undefined) return;
   if (!Number.isInteger(limit.offset) || !Number.isInteger(limit.count)) {
     throw new ArgumentError(`${commandName}: limit offset and count must be integers`);
@@ -140,12 +148,13 @@ function pushLimit(commandName: string, args: RedisArg[], limit: RangeLimit | un
 }
 
 function zrangeArgs(withScores: boolean) {
-  return (key: RedisArg, start: ScoreBound, stop: ScoreBound, options?: ZrangeOptions): RedisArg[] => {
+  return (key: RedisArg, start: ScoreBound, stop: ScoreBound, rangeOptions?: ZrangeOptions): RedisArg[] => {
     const args: RedisArg[] = [key, start, stop];
+    const options = optionsOf('ZRANGE', rangeOptions);
     if (options !== undefined) {
       const { by } = options;
       if (by !== undefined && by !== 'SCORE' && by !== 'LEX') {
-        throw new ArgumentError(`ZRANGE: by must be 'SCORE' or 'LEX', got ${String(by)}`);
+        throw new ArgumentError(`ZRANGE: by must be 'SCORE' or 'LEX', got ${shown(by)}`);
       }
       if (by !== undefined) args.push(by === 'SCORE' ? 'BYSCORE' : 'BYLEX');
       if (options.rev) args.push('REV');
@@ -165,7 +174,7 @@ function zrangebyscoreArgs(withScores: boolean) {
   return (key: RedisArg, min: ScoreBound, max: ScoreBound, options?: { limit?: RangeLimit }): RedisArg[] => {
     const args: RedisArg[] = [key, min, max];
     if (withScores) args.push('WITHSCORES');
-    pushLimit('ZRANGEBYSCORE', args, options?.limit);
+    pushLimit('ZRANGEBYSCORE', args, optionsOf('ZRANGEBYSCORE', options)?.limit);
     return args;
   };
 }
@@ -174,19 +183,23 @@ function popCountArgs(commandName: string) {
   return (key: RedisArg, count?: number): RedisArg[] => {
     if (count === undefined) return [key];
     if (!Number.isInteger(count) || count < 0) {
-      throw new ArgumentError(`${commandName}: count must be a non-negative integer, got ${String(count)}`);
+      throw new ArgumentError(`${commandName}: count must be a non-negative integer, got ${shown(count)}`);
     }
     return [key, count];
   };
 }
 
 function zstoreArgs(commandName: string) {
-  return (destination: RedisArg, keys: RedisArg[], options?: ZstoreOptions): RedisArg[] => {
+  return (destination: RedisArg, keys: RedisArg[], storeOptions?: ZstoreOptions): RedisArg[] => {
+    const options = optionsOf(commandName, storeOptions);
     if (!Array.isArray(keys) || keys.length === 0)
       throw new ArgumentError(`${commandName}: needs at least one key`);
     const args: RedisArg[] = [destination, keys.length, ...keys];
     if (options === undefined) return args;
     if (options.weights !== undefined) {
+      if (!Array.isArray(options.weights)) {
+        throw new ArgumentError(`${commandName}: weights must be an array, got ${shown(options.weights)}`);
+      }
       if (options.weights.length !== keys.length) {
         throw new ArgumentError(
           `${commandName}: weights needs one weight per key (${keys.length}), got ${options.weights.length}`,
@@ -198,7 +211,7 @@ function zstoreArgs(commandName: string) {
     if (aggregate !== undefined) {
       if (aggregate !== 'SUM' && aggregate !== 'MIN' && aggregate !== 'MAX') {
         throw new ArgumentError(
-          `${commandName}: aggregate must be 'SUM', 'MIN' or 'MAX', got ${String(aggregate)}`,
+          `${commandName}: aggregate must be 'SUM', 'MIN' or 'MAX', got ${shown(aggregate)}`,
         );
       }
       args.push('AGGREGATE', aggregate);
@@ -210,12 +223,12 @@ function zstoreArgs(commandName: string) {
 function zmpopArgs(keys: RedisArg[], where: 'MIN' | 'MAX', count?: number): RedisArg[] {
   if (!Array.isArray(keys) || keys.length === 0) throw new ArgumentError('ZMPOP: needs at least one key');
   if (where !== 'MIN' && where !== 'MAX') {
-    throw new ArgumentError(`ZMPOP: where must be 'MIN' or 'MAX', got ${String(where)}`);
+    throw new ArgumentError(`ZMPOP: where must be 'MIN' or 'MAX', got ${shown(where)}`);
   }
   const args: RedisArg[] = [keys.length, ...keys, where];
   if (count !== undefined) {
     if (!Number.isInteger(count) || count < 1) {
-      throw new ArgumentError(`ZMPOP: count must be a positive integer, got ${String(count)}`);
+      throw new ArgumentError(`ZMPOP: count must be a positive integer, got ${shown(count)}`);
     }
     args.push('COUNT', count);
   }
@@ -228,7 +241,7 @@ function bzpopArgs(commandName: string) {
     if (list.length === 0) throw new ArgumentError(`${commandName}: needs at least one key`);
     if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Number.POSITIVE_INFINITY) {
       throw new ArgumentError(
-        `${commandName}: timeout must be a non-negative number of seconds, got ${String(timeout)}`,
+        `${commandName}: timeout must be a non-negative number of seconds, got ${shown(timeout)}`,
       );
     }
     return [...list, timeout];

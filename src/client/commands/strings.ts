@@ -2,6 +2,7 @@ import { ArgumentError } from '../../errors.js';
 import type { RedisArg } from '../../resp/types.js';
 import { asBoolean, asDouble, asInteger, asNullable, asNumber } from '../replies.js';
 import { ALL_KEYS, command, EVERY_OTHER_KEY, FIRST_KEY } from '../spec.js';
+import { optionsOf, shown } from './argument-checks.js';
 
 /** Options of SET. https://redis.io/commands/set/ */
 export interface SetOptions {
@@ -21,8 +22,9 @@ export interface SetOptions {
   get?: boolean;
 }
 
-function setArgs(key: RedisArg, value: RedisArg, options?: SetOptions): RedisArg[] {
+function setArgs(key: RedisArg, value: RedisArg, setOptions?: SetOptions): RedisArg[] {
   const args: RedisArg[] = [key, value];
+  const options = optionsOf('SET', setOptions);
   if (options === undefined) return args;
   if (options.ex !== undefined) args.push('EX', options.ex);
   if (options.px !== undefined) args.push('PX', options.px);
@@ -31,7 +33,7 @@ function setArgs(key: RedisArg, value: RedisArg, options?: SetOptions): RedisArg
   if (options.keepTtl) args.push('KEEPTTL');
   if (options.condition !== undefined) {
     if (options.condition !== 'NX' && options.condition !== 'XX') {
-      throw new ArgumentError(`SET: condition must be 'NX' or 'XX', got ${String(options.condition)}`);
+      throw new ArgumentError(`SET: condition must be 'NX' or 'XX', got ${shown(options.condition)}`);
     }
     args.push(options.condition);
   }
@@ -148,19 +150,42 @@ export const stringCommands = {
   }),
 };
 
-/** `{ a: 1 }` or `[['a', 1]]` → `['a', 1]`, refusing an empty set of entries (Redis would). */
+/**
+ * `{ a: 1 }`, a Map or `[['a', 1]]` → `['a', 1]`, refusing an empty set of entries (Redis would).
+ * A flat array (`['a', 1]`) is refused rather than read as pairs of characters, and so is an
+ * entry that is not exactly two items, or an object that is not a plain one (a Buffer, a Set).
+ */
 export function flattenEntries(
   commandName: string,
   entries: Record<string, RedisArg> | Array<[RedisArg, RedisArg]> | Map<RedisArg, RedisArg>,
 ): RedisArg[] {
   const args: RedisArg[] = [];
-  if (entries instanceof Map || Array.isArray(entries)) {
+  if (entries instanceof Map) {
     for (const [key, value] of entries) args.push(key, value);
-  } else if (entries !== null && typeof entries === 'object') {
+  } else if (Array.isArray(entries)) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry: unknown = entries[i];
+      if (!Array.isArray(entry) || entry.length !== 2) {
+        throw new ArgumentError(
+          `${commandName}: entry ${i + 1} is ${shown(entry)}; expected [key, value] pairs ` +
+            `such as [['k1', 'v1'], ['k2', 'v2']], or an object or Map`,
+        );
+      }
+      args.push(entry[0], entry[1]);
+    }
+  } else if (isPlainObject(entries)) {
     for (const key of Object.keys(entries)) args.push(key, entries[key]);
   } else {
-    throw new ArgumentError(`${commandName}: expected an object, Map or array of [field, value] pairs`);
+    throw new ArgumentError(
+      `${commandName}: expected an object, Map or array of [field, value] pairs, got ${shown(entries)}`,
+    );
   }
   if (args.length === 0) throw new ArgumentError(`${commandName}: needs at least one field and value`);
   return args;
+}
+
+function isPlainObject(value: unknown): value is Record<string, RedisArg> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
