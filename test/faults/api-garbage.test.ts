@@ -238,7 +238,7 @@ describe('The public API fed garbage', () => {
             );
           } else {
             // Calls queued on a batch settle once it is executed. (Library.fromCode and fromName
-            // never settle on a batch: issue 9 item 9, the todo test below.)
+            // refuse a batch: the test below.)
             const results = calls.map(([callLabel, call]): [string, unknown] => {
               let result: unknown;
               expectReturnsOrThrowsTyped(callLabel, () => {
@@ -258,9 +258,7 @@ describe('The public API fed garbage', () => {
     );
   });
 
-  test('Library.fromCode and fromName on a pipeline or transaction settle', {
-    todo: 'issue 9 item 9 (the lead)',
-  }, async () => {
+  test('Library.fromCode and fromName on a pipeline or transaction settle', async () => {
     for (const batch of [clients[1].pipeline(), clients[1].multi()]) {
       await expectSettledTyped('Library.fromName(pipeline)', () => Library.fromName(batch, 'nolib'), 1000);
     }

@@ -107,8 +107,12 @@ export async function runIncrLoad(options: {
   };
   target.on('error', (error) => {
     figures.errorEvents++;
+    // A socket error comes wrapped (ConnectionError with the Node error as its cause); a clean
+    // close by the server has no cause to carry, but is a ConnectionError all the same.
     const typed =
-      (error instanceof ConnectionError && error.cause !== undefined) || error instanceof ProtocolError;
+      (error instanceof ConnectionError &&
+        (error.cause !== undefined || /closed the connection/.test(error.message))) ||
+      error instanceof ProtocolError;
     if (!typed) figures.untyped.push(`'error' event: ${error.constructor.name}: ${error.message}`);
   });
 

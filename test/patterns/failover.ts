@@ -52,7 +52,8 @@ export function failoverTests(shared: SharedCluster): void {
 
   /** Polls ROLE on the primary until its replica has acknowledged everything it was sent. */
   async function replicaCaughtUp(primary: Client): Promise<void> {
-    for (let i = 0; i < 200; i++) {
+    // A replica reports its offset once a second (REPLCONF ACK): allow for a loaded machine.
+    for (let i = 0; i < 1000; i++) {
       const role = (await primary.call('ROLE')) as [string, number, Array<[string, string, string]>];
       if (role[2].length > 0 && role[2].every((replica) => Number(replica[2]) >= role[1])) return;
       await sleep(10);
