@@ -6,6 +6,7 @@ export type {
   FunctionStats,
 } from './client/commands/scripting.js';
 export type { SetOptions } from './client/commands/strings.js';
+export type { IsolatedConnection } from './client/isolated.js';
 export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
 export type { Pipeline } from './client/pipeline.js';
@@ -31,6 +32,14 @@ export {
   TimeoutError,
   WatchError,
 } from './errors.js';
+export type { SubscriptionNames } from './pubsub/pubsub.js';
+export type {
+  MessageListener,
+  PatternListener,
+  Subscription,
+  SubscriptionStatus,
+} from './pubsub/subscription.js';
+export type { TopicKind } from './pubsub/topic.js';
 export type { RedisArg, RespValue } from './resp/types.js';
 export { type FunctionFlag, Library, RedisFunction } from './scripting/library.js';
 export {

@@ -1,7 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
+import { ArgumentError } from '../errors.js';
+import type { PubSub, SubscriptionNames } from '../pubsub/pubsub.js';
+import type { MessageListener, PatternListener, Subscription } from '../pubsub/subscription.js';
+import type { TopicKind } from '../pubsub/topic.js';
 import type { RedisArg } from '../resp/types.js';
+import { IsolatedConnection, type IsolationBinding } from './isolated.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -27,6 +32,10 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
   abstract _connectionFor(commands: readonly Command[]): Connection;
   /** @internal */
   abstract _sendBatch(commands: readonly Command[]): void;
+  /** This client's pub/sub (made on first use). Throws when the client is not connected. @internal */
+  abstract _pubsub(): PubSub;
+  /** Where `isolated()` gets its connections. @internal */
+  abstract _isolation(): IsolationBinding;
 
   _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown> {
     return this._executeWith(spec, args, hook, undefined);
@@ -44,11 +53,80 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
     return command.promise;
   }
 
-  /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
-  withOptions(options: CommandOptions & { buffers: true }): ClientView & BufferCommands;
+  /**
+   * A view whose calls use `options` (`timeout`, `signal`, `buffers`). With `buffers: true`,
+   * replies and the messages of its subscriptions are Buffers.
+   */
+  withOptions(options: CommandOptions & { buffers: true }): ClientView<Buffer> & BufferCommands;
   withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView {
+  withOptions(options: CommandOptions): ClientView<any> {
     return new ClientView(this, { ...options });
+  }
+
+  /**
+   * Calls `listener(message, channel)` for every message published to `channels` (SUBSCRIBE).
+   * Resolves once the server confirmed them all. Subscriptions run on a connection of their own
+   * (one per client; on a cluster, on one node: PUBLISH reaches every node), restored after a
+   * reconnect; see `Subscription` for the `interrupted`, `resumed` and `end` events.
+   */
+  subscribe(channels: SubscriptionNames, listener: MessageListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('channel', channels, listener, undefined);
+  }
+
+  /** Like `subscribe`, for channels matching glob-style `patterns` (PSUBSCRIBE): `listener(message, channel, pattern)`. */
+  psubscribe(patterns: SubscriptionNames, listener: PatternListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('pattern', patterns, listener, undefined);
+  }
+
+  /**
+   * Like `subscribe`, for shard channels (SSUBSCRIBE, Redis 7+), published with `spublish`. On a
+   * cluster each channel is subscribed on the primary serving its hash slot, and follows the slot
+   * when it moves (migration, failover); channels of several slots may be given together.
+   */
+  ssubscribe(channels: SubscriptionNames, listener: MessageListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('shard', channels, listener, undefined);
+  }
+
+  /** @internal */
+  _subscribe<M extends string | Buffer>(
+    kind: TopicKind,
+    names: SubscriptionNames,
+    listener: (message: M, channel: M, pattern: M) => void,
+    options: CommandOptions | undefined,
+  ): Promise<Subscription<M>> {
+    let pubsub: PubSub;
+    try {
+      pubsub = this._pubsub();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return pubsub.subscribe(kind, names, listener, options?.buffers === true) as Promise<Subscription<M>>;
+  }
+
+  /**
+   * Runs `fn` with a connection of its own (from the pool of dedicated connections), for
+   * WATCH/MULTI/EXEC and anything else no other caller may interleave with; resolves to what `fn`
+   * returns. The connection goes back to the pool clean whatever `fn` does. On a cluster it is the
+   * connection to the slot of the first key used (see `IsolatedConnection`).
+   *
+   * ```ts
+   * const applied = await client.isolated(async (conn) => {
+   *   await conn.watch('balance:{7}');
+   *   const balance = Number(await conn.get('balance:{7}'));
+   *   const tx = conn.multi();
+   *   tx.set('balance:{7}', balance - 10);
+   *   return tx.exec(); // WatchError when the key changed meanwhile
+   * });
+   * ```
+   */
+  async isolated<T>(fn: (connection: IsolatedConnection) => T | Promise<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new ArgumentError('isolated(fn): fn must be a function');
+    const connection = new IsolatedConnection(this._isolation());
+    try {
+      return await fn(connection);
+    } finally {
+      await connection._finish();
+    }
   }
 
   /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */

@@ -38,11 +38,18 @@ export interface ClientOptions {
   offlineTimeout?: number;
   /** Largest reply blob accepted, in bytes; default 512 MiB (Redis's own proto-max-bulk-len). */
   maxBulkLength?: number;
+  /**
+   * Connections kept per server, besides the shared one, for blocking commands (BLPOP, BZPOPMIN,
+   * XREAD BLOCK, ...: one each while it blocks) and `isolated()` sessions; default 8. When all
+   * are busy, further calls wait for one, in order.
+   */
+  dedicatedConnections?: number;
 }
 
 export interface ResolvedClientOptions {
   connection: ConnectionOptions;
   commandTimeout: number;
+  dedicatedConnections: number;
 }
 
 /** Validates options and fills in defaults. Throws ArgumentError naming the bad option. */
@@ -79,6 +86,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
   return {
     connection,
     commandTimeout: checkInteger('commandTimeout', merged.commandTimeout ?? 0, 0, 2 ** 31 - 1),
+    dedicatedConnections: checkInteger('dedicatedConnections', merged.dedicatedConnections ?? 8, 1, 10_000),
   };
 }
 
