@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AbortError, Client, TimeoutError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { forEachProtocol, PROTOCOLS, sleep, uniqueKey, waitUntil } from '../helpers.js';
+import { forEachProtocol, PROTOCOLS, sleep, uniqueKey } from '../helpers.js';
 
 /** `blocked_clients` from INFO clients: how many connections the server holds in a blocking call. */
 async function blockedClients(client: Client): Promise<number> {
