@@ -5,13 +5,14 @@
 //   npm run examples          (builds first, then runs this file)
 import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
+import { main as keyspaceNotifications } from './keyspace-notifications.mjs';
 import { main as patterns } from './patterns.mjs';
 import { getRedis } from './redis.mjs';
 import { main as walkthrough } from './walkthrough.mjs';
 
 const redis = await getRedis();
 try {
-  for (const example of [walkthrough, patterns, further]) await example(redis.url);
+  for (const example of [walkthrough, patterns, further, keyspaceNotifications]) await example(redis.url);
 } catch (error) {
   process.exitCode = 1;
   console.error('\nAn example failed:', error);
