@@ -5,9 +5,11 @@ import { NotAvailable } from './index.mjs';
 // `redmoon-base` variant loads REDMOON_BASE_ENTRY instead (an earlier build, for before/after).
 const base = process.argv[2] === 'redmoon-base';
 if (base && process.env.REDMOON_BASE_ENTRY === undefined) {
-  throw new Error('redmoon-base needs REDMOON_BASE_ENTRY: the path of an earlier build\'s dist/esm/index.js');
+  throw new Error("redmoon-base needs REDMOON_BASE_ENTRY: the path of an earlier build's dist/esm/index.js");
 }
-const redmoon = await import(base ? process.env.REDMOON_BASE_ENTRY : (process.env.REDMOON_BENCH_ENTRY ?? 'redmoon'));
+const redmoon = await import(
+  base ? process.env.REDMOON_BASE_ENTRY : (process.env.REDMOON_BENCH_ENTRY ?? 'redmoon')
+);
 
 /**
  * The benchmark's adapter interface, implemented by every file in this folder:
@@ -15,6 +17,8 @@ const redmoon = await import(base ? process.env.REDMOON_BASE_ENTRY : (process.en
  *   get(key), set(key, value), scriptLoad(lua) → sha, evalsha(sha, key, arg),
  *   helper() → (key, arg) => Promise   (the client's script helper, for `lua`),
  *   pipelineEvalsha(sha, keys, args) → Promise<replies>, pipelineHelper?() → (keys, args) => Promise,
+ *   publish(channel, message) → receivers, subscriber?(channel, onMessage) → a new client of its
+ *   own subscribed to `channel`, calling onMessage(message) (closed by quit),
  *   quit().
  * A method left out, or NotAvailable thrown, marks the case "n/a" for this client.
  */
@@ -28,6 +32,7 @@ export async function connect({ urls, cluster, lua }) {
   }
   await client.connect();
   const script = redmoon.Script.fromLua(lua);
+  const subscribers = [];
 
   return {
     get: (key) => client.get(key),
@@ -45,6 +50,14 @@ export async function connect({ urls, cluster, lua }) {
       for (let i = 0; i < keys.length; i++) script.evalshaWithReload(pipeline, [keys[i]], [args[i]]);
       return pipeline.exec();
     },
-    quit: () => client.quit(),
+    publish: (channel, message) => client.publish(channel, message),
+    async subscriber(channel, onMessage) {
+      if (cluster) throw new NotAvailable('the pub/sub workload runs on one server');
+      const subscriber = new redmoon.Client({ url: urls[0], resp: 3 });
+      subscribers.push(subscriber);
+      await subscriber.connect();
+      await subscriber.subscribe(channel, onMessage);
+    },
+    quit: () => Promise.all([client.quit(), ...subscribers.map((subscriber) => subscriber.quit())]),
   };
 }
