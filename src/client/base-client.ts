@@ -65,7 +65,8 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
 
   /**
    * Calls `listener(message, channel)` for every message published to `channels` (SUBSCRIBE).
-   * Resolves once the server confirmed them all. Subscriptions run on a connection of their own
+   * Resolves once the server confirmed them all, or rejects after `commandTimeout` (or
+   * `offlineTimeout` without one; `withOptions({ timeout })` for this call). Subscriptions run on a connection of their own
    * (one per client; on a cluster, on one node: PUBLISH reaches every node), restored after a
    * reconnect; see `Subscription` for the `interrupted`, `resumed` and `end` events.
    */
@@ -100,7 +101,9 @@ export abstract class BaseClient extends /* @__PURE__ */ withCommands(EventEmitt
     } catch (error) {
       return Promise.reject(error);
     }
-    return pubsub.subscribe(kind, names, listener, options?.buffers === true) as Promise<Subscription<M>>;
+    return pubsub.subscribe(kind, names, listener, options?.buffers === true, options?.timeout) as Promise<
+      Subscription<M>
+    >;
   }
 
   /**

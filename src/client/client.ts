@@ -47,8 +47,15 @@ export class Client extends BaseClient {
       this.#connection.on(event, (...args: unknown[]) => this.emit(event, ...args));
     }
     // While the server is away, blocking calls wait for it like the shared connection's commands.
-    this.#connection.on('reconnecting', () => this.#dedicated?.pause());
+    const offlineTimeout = this.#options.connection.offlineTimeout;
+    this.#connection.on('reconnecting', () => this.#dedicated?.pause(offlineTimeout));
     this.#connection.on('ready', () => this.#dedicated?.resume());
+    // Closed for good (reconnecting gave up): blocking calls waiting for it fail. Subscriptions
+    // follow their own reconnect attempts (the same strategy) and end with its error.
+    this.#connection.on('end', () => {
+      this.#dedicated?.close();
+      this.#dedicated = undefined;
+    });
     this.#connection.on('error', (error: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });
@@ -179,7 +186,8 @@ export class Client extends BaseClient {
   /** A blocking call goes to a connection of its own, so it never delays the shared one. */
   #sendBlocking(command: Command): void {
     const status = this.#connection.status;
-    if (status === 'closing' || status === 'closed' || status === 'idle') {
+    const refused = status === 'closing' || status === 'closed' || status === 'idle';
+    if (refused || (status !== 'ready' && !this.#options.connection.offlineQueue)) {
       // Same answer as the main connection would give; never open a socket for a closed client.
       this.#connection.send(command);
       return;
@@ -191,7 +199,7 @@ export class Client extends BaseClient {
     if (this.#dedicated === undefined) {
       const { connection, dedicatedConnections } = this.#options;
       this.#dedicated = new DedicatedPool(connection, dedicatedConnections, connection.maxQueuedCommands);
-      if (this.#connection.status !== 'ready') this.#dedicated.pause();
+      if (this.#connection.status !== 'ready') this.#dedicated.pause(connection.offlineTimeout);
     }
     return this.#dedicated;
   }

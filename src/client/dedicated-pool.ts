@@ -89,6 +89,9 @@ export class DedicatedPool {
   #opening = 0;
   #waiting = new Queue<Waiter>();
   #paused = false;
+  /** Paused for longer than the offline limit: callers fail at once until `resume()`. */
+  #offline = false;
+  #offlineTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
@@ -147,12 +150,28 @@ export class DedicatedPool {
     this.#release(connection, reusable);
   }
 
-  /** The server is unreachable: hold new callers until `resume()` (their deadlines still run). */
-  pause(): void {
+  /**
+   * The server is unreachable: hold callers until `resume()` (their deadlines still run). After
+   * `failAfter` ms (0: never) the waiting callers fail as not run, and new ones fail at once —
+   * as the shared connection does with `offlineTimeout`.
+   */
+  pause(failAfter: number): void {
+    if (this.#paused) return;
     this.#paused = true;
+    if (failAfter === 0) return;
+    this.#offlineTimer = setTimeout(() => {
+      this.#offlineTimer = undefined;
+      this.#offline = true;
+      const unreachable = (name: string) => this.#unreachable(name, failAfter);
+      for (const waiter of this.#waiting.drain()) if (!waiter.isDone) this.#refuse(waiter, unreachable);
+    }, failAfter);
+    this.#offlineTimer.unref();
   }
 
   resume(): void {
+    if (this.#offlineTimer !== undefined) clearTimeout(this.#offlineTimer);
+    this.#offlineTimer = undefined;
+    this.#offline = false;
     this.#paused = false;
     this.#drain();
   }
@@ -162,6 +181,7 @@ export class DedicatedPool {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#offlineTimer !== undefined) clearTimeout(this.#offlineTimer);
     const closed = (name: string) =>
       new ConnectionError(`${name}: the client was closed before it was sent`, 'CONNECTION_CLOSED', false);
     for (const waiter of this.#waiting.drain()) this.#refuse(waiter, closed);
@@ -175,6 +195,7 @@ export class DedicatedPool {
     if (this.#closed) {
       return new ConnectionError(`${name}: the client was closed`, 'CONNECTION_CLOSED', false);
     }
+    if (this.#offline) return this.#unreachable(name, 0);
     if (this.#waiting.length >= this.#queueLimit) {
       return new ConnectionError(
         `${name}: too many callers waiting for a dedicated connection (${this.#queueLimit})`,
@@ -183,6 +204,15 @@ export class DedicatedPool {
       );
     }
     return undefined;
+  }
+
+  #unreachable(name: string, after: number): ConnectionError {
+    const { host, port } = this.#options;
+    return new ConnectionError(
+      `${name}: ${host}:${port} has been unreachable${after > 0 ? ` for over ${after} ms` : ' too long'} (offlineTimeout); the command did not run`,
+      'NOT_CONNECTED',
+      false,
+    );
   }
 
   #enqueue(waiter: Waiter, deadline: number): void {

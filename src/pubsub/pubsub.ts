@@ -76,6 +76,7 @@ export class PubSub implements SubscriberHost, SubscriptionOwner {
     names: SubscriptionNames,
     listener: (...args: never[]) => void,
     buffers: boolean,
+    timeout = this.#options.subscribeTimeout,
   ): Promise<AnySubscription> {
     if (this.#closed) {
       return Promise.reject(
@@ -115,7 +116,6 @@ export class PubSub implements SubscriberHost, SubscriptionOwner {
       else if (topic.home !== undefined) topic.home.touch(topic);
       else if (!this.#homeless.has(topic)) this.#place(topic);
     }
-    const timeout = this.#options.subscribeTimeout;
     if (timeout > 0 && subscription.status === 'subscribing') {
       const timer = setTimeout(() => {
         if (subscription.status !== 'subscribing') return;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AbortError, Client, TimeoutError } from '../../src/index.js';
+import { AbortError, Client, RedisError, TimeoutError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
 import { forEachProtocol, PROTOCOLS, sleep, uniqueKey } from '../helpers.js';
 
@@ -184,6 +184,62 @@ for (const resp of PROTOCOLS) {
         client.disconnect();
         await replica.stop();
         await primary.stop();
+      }
+    });
+  });
+}
+
+for (const resp of PROTOCOLS) {
+  describe(`RESP${resp}: blocking calls while the server is away`, () => {
+    test('a blocking call made during an outage runs once the server is back', async () => {
+      const server = await startRedis();
+      const client = new Client({ url: server.url, resp, reconnect: { initialDelay: 20, maxDelay: 50 } });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        const key = uniqueKey('outage');
+        await server.kill('SIGKILL');
+        await sleep(50);
+        const popping = client.blpop(key, 2);
+        await server.restart();
+        const pusher = new Client({ url: server.url, resp });
+        await pusher.connect();
+        await sleep(50);
+        await pusher.rpush(key, 'after restart');
+        assert.deepEqual(await popping, [key, 'after restart']);
+        pusher.disconnect();
+      } finally {
+        client.disconnect();
+        await server.stop();
+      }
+    });
+
+    test('a blocking call waiting for the server fails as not run after offlineTimeout', async () => {
+      const server = await startRedis();
+      const client = new Client({
+        url: server.url,
+        resp,
+        offlineTimeout: 200,
+        reconnect: { initialDelay: 20 },
+      });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await client.blpop(uniqueKey('warm'), 0.01); // the pool exists before the outage
+        await server.kill('SIGKILL');
+        await sleep(50);
+        const started = performance.now();
+        await assert.rejects(client.blpop(uniqueKey('never'), 0), (error: unknown) => {
+          assert.ok(error instanceof RedisError);
+          assert.equal(error.code, 'NOT_CONNECTED');
+          assert.equal(error.mayHaveRun, false);
+          return true;
+        });
+        assert.ok(performance.now() - started < 1000);
+        await assert.rejects(client.blpop(uniqueKey('fast'), 0), { code: 'NOT_CONNECTED' });
+      } finally {
+        client.disconnect();
+        await server.stop();
       }
     });
   });

@@ -272,6 +272,26 @@ forEachProtocol((redis) => {
   });
 
   describe('the client life cycle', () => {
+    test('withOptions({ timeout }) bounds how long a subscribe waits for the server', async () => {
+      const server = await startRedis();
+      const client = new Client({ url: server.url, resp: redis.resp, reconnect: { initialDelay: 20 } });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await server.kill('SIGKILL');
+        const started = performance.now();
+        await assert.rejects(
+          client.withOptions({ timeout: 150 }).subscribe('down', () => undefined),
+          (error: unknown) => error instanceof Error && 'code' in error && error.code === 'TIMEOUT',
+        );
+        const elapsed = performance.now() - started;
+        assert.ok(elapsed >= 140 && elapsed < 1000, `gave up after ${elapsed.toFixed(0)} ms`);
+      } finally {
+        client.disconnect();
+        await server.stop();
+      }
+    });
+
     test('subscribe before connect() is refused: NOT_CONNECTED', async () => {
       const client = new Client({ url: redis.server.url, resp: redis.resp });
       await assert.rejects(
