@@ -12,6 +12,9 @@ import { repoRoot } from '../helpers.js';
 const root = repoRoot();
 const okFixture = join(root, 'test', 'fixtures', 'typed-script-ok.ts');
 const failFixture = join(root, 'test', 'fixtures', 'typed-script-fail.ts');
+// The pub/sub and isolated() surfaces share this program: one compile for every type fixture.
+const pubsubOkFixture = join(root, 'test', 'fixtures', 'pubsub-types-ok.ts');
+const pubsubFailFixture = join(root, 'test', 'fixtures', 'pubsub-types-fail.ts');
 const MARKER = '// expect-error';
 
 interface Found {
@@ -36,7 +39,7 @@ function show(found: Found[]): string {
 }
 
 before(() => {
-  program = ts.createProgram([okFixture, failFixture], {
+  program = ts.createProgram([okFixture, failFixture, pubsubOkFixture, pubsubFailFixture], {
     strict: true,
     noEmit: true,
     target: ts.ScriptTarget.ES2022,
@@ -76,4 +79,17 @@ test('every wrong call marked expect-error fails to compile, and nothing else do
     `compiled although marked: ${missing.map((line) => `line ${line}: ${lines[line - 1].trim()}`).join('; ')}\n` +
       `failed although not marked:\n${show(unexpected)}`,
   );
+});
+
+test('subscribe, psubscribe, ssubscribe, a Buffer view and isolated() compile as documented', () => {
+  assert.deepEqual(diagnosticsOf(pubsubOkFixture), []);
+});
+
+test('a listener of the wrong message type, a bad channel and subscribe on conn are compile errors', () => {
+  const marked = readFileSync(pubsubFailFixture, 'utf8')
+    .split('\n')
+    .flatMap((line, index) => (line.trimEnd().endsWith(MARKER) ? [index + 1] : []));
+  assert.equal(marked.length, 5);
+  const lines = [...new Set(diagnosticsOf(pubsubFailFixture).map(({ line }) => line))].sort((a, b) => a - b);
+  assert.deepEqual(lines, marked);
 });
