@@ -7,6 +7,8 @@ const KEY_COUNT = 1_000;
 const SMALL_VALUE = 'v'.repeat(64);
 const LARGE_VALUE = 'x'.repeat(16 * 1024);
 const PIPELINE_SIZE = 100;
+/** Subscriber connections of the pub/sub workload, each a client of its own. */
+export const SUBSCRIBERS = 4;
 
 function keysFor(prefix) {
   return Array.from({ length: KEY_COUNT }, (_, i) => `bench:${prefix}:${i}`);
@@ -195,7 +197,48 @@ export const WORKLOADS = [
       return (i) => call(keys[i % KEY_COUNT], '1');
     },
   },
+  {
+    name: 'g',
+    label: `g · pub/sub: 1 publisher, ${SUBSCRIBERS} subscribers, 100 in flight (messages/s, each to all ${SUBSCRIBERS})`,
+    ops: 100_000,
+    quickOps: 10_000,
+    concurrency: 100,
+    needs: 'subscriber',
+    async setup(client) {
+      return pubsubOp(client, `bench:g:${process.pid}`);
+    },
+  },
 ];
+
+/**
+ * One call publishes one 64-byte message and resolves when every subscriber — each a client of
+ * its own, in this process — has received it; so ops/s is messages published and delivered to
+ * all, deliveries/s is SUBSCRIBERS times that, and latency runs from PUBLISH to the last delivery.
+ * PUBLISH must answer SUBSCRIBERS: a message nobody received would never resolve.
+ */
+async function pubsubOp(client, channel) {
+  const waiting = new Map();
+  const onMessage = (message) => {
+    const entry = waiting.get(String(message));
+    if (entry === undefined) return;
+    if (--entry.remaining === 0) {
+      waiting.delete(String(message));
+      entry.resolve();
+    }
+  };
+  for (let i = 0; i < SUBSCRIBERS; i++) await client.subscriber(channel, onMessage);
+  const padding = 'm'.repeat(64);
+  return (i) =>
+    new Promise((resolve, reject) => {
+      const message = `${i}:${padding}`.slice(0, 64);
+      waiting.set(message, { remaining: SUBSCRIBERS, resolve });
+      client.publish(channel, message).then((receivers) => {
+        if (Number(receivers) !== SUBSCRIBERS) {
+          reject(new Error(`PUBLISH reached ${receivers} subscribers, expected ${SUBSCRIBERS}`));
+        }
+      }, reject);
+    });
+}
 
 /** The 1,000 keys cut into pipelines of 100, plus the shared argument list. */
 function pipelineBatches(keys) {

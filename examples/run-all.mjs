@@ -8,6 +8,7 @@ import { main as tsCluster } from '../.build/examples/cluster.js';
 import { main as tsWalkthrough } from '../.build/examples/walkthrough.js';
 import { main as cluster, getCluster } from './cluster.mjs';
 import { main as further } from './further.mjs';
+import { main as keyspaceNotifications } from './keyspace-notifications.mjs';
 import { main as patterns } from './patterns.mjs';
 import { main as patternsLibrary } from './patterns-library.mjs';
 import { getRedis } from './redis.mjs';
@@ -16,7 +17,15 @@ import { main as walkthrough } from './walkthrough.mjs';
 
 const redis = await getRedis();
 try {
-  for (const example of [walkthrough, patterns, further, streams, patternsLibrary, tsWalkthrough]) {
+  for (const example of [
+    walkthrough,
+    patterns,
+    further,
+    streams,
+    patternsLibrary,
+    keyspaceNotifications,
+    tsWalkthrough,
+  ]) {
     await example(redis.url);
   }
 } catch (error) {

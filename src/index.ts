@@ -57,6 +57,7 @@ export type {
   StreamRead,
 } from './client/commands/stream-replies.js';
 export type { SetOptions } from './client/commands/strings.js';
+export type { IsolatedConnection } from './client/isolated.js';
 export type { BufferIterators, Iterators } from './client/iterators.js';
 export type { Multi } from './client/multi.js';
 export type { ClientOptions } from './client/options.js';
@@ -87,6 +88,14 @@ export {
   TimeoutError,
   WatchError,
 } from './errors.js';
+export type { SubscriptionNames } from './pubsub/pubsub.js';
+export type {
+  MessageListener,
+  PatternListener,
+  Subscription,
+  SubscriptionStatus,
+} from './pubsub/subscription.js';
+export type { TopicKind } from './pubsub/topic.js';
 export type { RedisArg, RespValue } from './resp/types.js';
 export { type FunctionFlag, Library, type LibraryOptions, RedisFunction } from './scripting/library.js';
 export type { ReplacePolicy } from './scripting/library-load.js';

@@ -92,3 +92,12 @@ export function repoRoot(): string {
   }
   return dir;
 }
+
+/** Resolves once `condition()` holds, checking every few milliseconds; rejects after `ms`. */
+export async function waitUntil(condition: () => boolean, ms = 5000, what = 'the condition'): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}

@@ -37,8 +37,9 @@ describe('the layers of src/', () => {
   });
 
   for (const [layer, forbidden] of [
-    ['resp/', ['connection/', 'client/', 'cluster/', 'scripting/']],
-    ['connection/', ['client/', 'cluster/', 'scripting/']],
+    ['resp/', ['connection/', 'pubsub/', 'client/', 'cluster/', 'scripting/']],
+    ['connection/', ['pubsub/', 'client/', 'cluster/', 'scripting/']],
+    ['pubsub/', ['client/', 'cluster/', 'scripting/']],
     ['client/', ['cluster/', 'scripting/']],
   ] as const) {
     test(`${layer} imports nothing from ${forbidden.join(', ')}`, () => {

@@ -15,6 +15,8 @@ const FIXTURES = {
   typedScriptFail: 'typed-script-fail.ts',
   bufferTypesOk: 'buffer-types-ok.ts',
   bufferTypesFail: 'buffer-types-fail.ts',
+  pubsubTypesOk: 'pubsub-types-ok.ts',
+  pubsubTypesFail: 'pubsub-types-fail.ts',
 } as const;
 
 let program: ts.Program;
@@ -48,5 +50,16 @@ describe('buffers views (test/client/buffers.test.ts checks the same values at r
   test('reading a buffers reply as a string, or a string reply as a Buffer, fails to compile', () => {
     const marked = assertFailsOnMarkedLines(program, FIXTURES.bufferTypesFail);
     assert.ok(marked >= 10, `only ${marked} marked lines`);
+  });
+});
+
+describe('pub/sub and isolated() types', () => {
+  test('subscriptions on string and Buffer views and isolated() compile without a diagnostic', () => {
+    assertCompiles(program, FIXTURES.pubsubTypesOk);
+  });
+
+  test('every wrong use marked expect-error fails to compile, and nothing else does', () => {
+    const marked = assertFailsOnMarkedLines(program, FIXTURES.pubsubTypesFail);
+    assert.ok(marked >= 2, `only ${marked} marked lines`);
   });
 });

@@ -1,7 +1,7 @@
 // ioredis with its defaults (RESP2, no auto-pipelining) or, as `ioredis-ap`, with its opt-in
 // `enableAutoPipelining`. `defineCommand` is its script helper (EVALSHA, EVAL on NOSCRIPT).
 import { Cluster, Redis } from 'ioredis';
-import { hostPort } from './index.mjs';
+import { hostPort, NotAvailable } from './index.mjs';
 
 export async function connect({ urls, cluster, lua, variant }) {
   const options = { lazyConnect: true, enableAutoPipelining: variant === 'ioredis-ap' };
@@ -14,6 +14,7 @@ export async function connect({ urls, cluster, lua, variant }) {
   client.on('error', (error) => process.stderr.write(`ioredis error: ${error.message}\n`));
   await client.connect();
   client.defineCommand('benchScript', { numberOfKeys: 1, lua });
+  const subscribers = [];
 
   return {
     get: (key) => client.get(key),
@@ -35,6 +36,16 @@ export async function connect({ urls, cluster, lua, variant }) {
       for (let i = 0; i < keys.length; i++) pipeline.benchScript(keys[i], args[i]);
       return pipeline.exec();
     },
-    quit: () => client.quit(),
+    publish: (channel, message) => client.publish(channel, message),
+    async subscriber(channel, onMessage) {
+      if (cluster) throw new NotAvailable('the pub/sub workload runs on one server');
+      // A subscribed ioredis connection can do nothing else: one client per subscriber.
+      const subscriber = new Redis({ ...hostPort(urls[0]), lazyConnect: true });
+      subscribers.push(subscriber);
+      await subscriber.connect();
+      subscriber.on('message', (_channel, message) => onMessage(message));
+      await subscriber.subscribe(channel);
+    },
+    quit: () => Promise.all([client.quit(), ...subscribers.map((subscriber) => subscriber.quit())]),
   };
 }

@@ -1,6 +1,7 @@
 // node-redis (`redis` package) with its defaults: RESP2, commands of one tick written together.
 // Its script helper is `defineScript` passed as `scripts` (EVALSHA, EVAL on NOSCRIPT).
 import { createClient, createCluster, defineScript } from 'redis';
+import { NotAvailable } from './index.mjs';
 
 export async function connect({ urls, cluster, lua }) {
   const scripts = {
@@ -19,6 +20,8 @@ export async function connect({ urls, cluster, lua }) {
     : createClient({ url: urls[0], scripts });
   client.on('error', (error) => process.stderr.write(`node-redis error: ${error.message}\n`));
   await client.connect();
+  const subscribers = [];
+  const close = (each) => (typeof each.close === 'function' ? each.close() : each.quit());
 
   return {
     get: (key) => client.get(key),
@@ -41,6 +44,15 @@ export async function connect({ urls, cluster, lua }) {
       for (let i = 0; i < keys.length; i++) multi.benchScript(keys[i], args[i]);
       return multi.execAsPipeline();
     },
-    quit: () => (typeof client.close === 'function' ? client.close() : client.quit()),
+    publish: (channel, message) => client.publish(channel, message),
+    async subscriber(channel, onMessage) {
+      if (cluster) throw new NotAvailable('the pub/sub workload runs on one server');
+      // node-redis subscribes on a connection of its own: `duplicate()`, as its docs show.
+      const subscriber = client.duplicate();
+      subscribers.push(subscriber);
+      await subscriber.connect();
+      await subscriber.subscribe(channel, (message) => onMessage(message));
+    },
+    quit: () => Promise.all([close(client), ...subscribers.map(close)]),
   };
 }

@@ -17,6 +17,8 @@ const redmoon = await import(
  *   get(key), set(key, value), scriptLoad(lua) → sha, evalsha(sha, key, arg),
  *   helper() → (key, arg) => Promise   (the client's script helper, for `lua`),
  *   pipelineEvalsha(sha, keys, args) → Promise<replies>, pipelineHelper?() → (keys, args) => Promise,
+ *   publish(channel, message) → receivers, subscriber?(channel, onMessage) → a new client of its
+ *   own subscribed to `channel`, calling onMessage(message) (closed by quit),
  *   quit().
  * A method left out, or NotAvailable thrown, marks the case "n/a" for this client.
  */
@@ -39,6 +41,7 @@ export async function connect({ urls, cluster, lua }) {
   }
   await client.connect();
   const script = redmoon.Script.fromLua(lua);
+  const subscribers = [];
 
   return {
     get: (key) => client.get(key),
@@ -56,6 +59,14 @@ export async function connect({ urls, cluster, lua }) {
       for (let i = 0; i < keys.length; i++) script.evalshaWithReload(pipeline, [keys[i]], [args[i]]);
       return pipeline.exec();
     },
-    quit: () => client.quit(),
+    publish: (channel, message) => client.publish(channel, message),
+    async subscriber(channel, onMessage) {
+      if (cluster) throw new NotAvailable('the pub/sub workload runs on one server');
+      const subscriber = new redmoon.Client({ url: urls[0], resp: 3 });
+      subscribers.push(subscriber);
+      await subscriber.connect();
+      await subscriber.subscribe(channel, onMessage);
+    },
+    quit: () => Promise.all([client.quit(), ...subscribers.map((subscriber) => subscriber.quit())]),
   };
 }

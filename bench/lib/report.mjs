@@ -241,7 +241,10 @@ ${referenceTable(data.reference)}
   before the next; (b) the same with 100 calls in flight (100 lanes, each awaiting its call); (c) explicit
   pipelines of 100 EVALSHA, one pipeline in flight (latency is per pipeline); (d) GET and SET of 64-byte
   values, 100 in flight; (e) SET and GET (alternating) of 16 KiB strings, 100 in flight; (f) as (b) on a
-  3-primary cluster. \`-helper\` rows run the same calls through each client's script helper: redmoon
+  3-primary cluster; (g) pub/sub: one client publishes 64-byte messages, 100 in flight, to a channel that
+  4 subscribers (each a client of its own, in the same process) listen to; one operation is one message
+  published and received by all 4 (deliveries/s are 4× ops/s; latency runs from PUBLISH to the last
+  delivery). \`-helper\` rows run the same calls through each client's script helper: redmoon
   \`Script#evalshaWithReload\`, ioredis \`defineCommand\`, node-redis \`defineScript\`, glide \`Script\` +
   \`invokeScript\`. Plain rows use \`evalsha\` (glide: \`customCommand\`; glide pipelines: a non-atomic \`Batch\`).
 - Each run: connect, set up, warm up on 10% of the calls (untimed), \`gc()\`, then the timed calls.

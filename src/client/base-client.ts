@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
+import { ArgumentError } from '../errors.js';
+import type { PubSub, SubscriptionNames } from '../pubsub/pubsub.js';
+import type { MessageListener, PatternListener, Subscription } from '../pubsub/subscription.js';
+import type { TopicKind } from '../pubsub/topic.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import {
   type CommandContext,
@@ -11,6 +15,7 @@ import {
 } from '../telemetry/channels.js';
 import type { BufferClientView } from './buffer-surface.js';
 import { checkCommandOptions } from './command-options.js';
+import { IsolatedConnection, type IsolationBinding } from './isolated.js';
 import { type ScanRequest, standalonePages, withIterators } from './iterators.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
@@ -44,6 +49,10 @@ export abstract class BaseClient extends /* @__PURE__ */ withIterators(withComma
   abstract _connectionFor(commands: readonly Command[]): Connection;
   /** @internal */
   abstract _sendBatch(commands: readonly Command[]): void;
+  /** This client's pub/sub (made on first use). Throws when the client is not connected. @internal */
+  abstract _pubsub(): PubSub;
+  /** Where `isolated()` gets its connections. @internal */
+  abstract _isolation(): IsolationBinding;
 
   _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown> {
     return this._executeWith(spec, args, hook, undefined);
@@ -90,11 +99,83 @@ export abstract class BaseClient extends /* @__PURE__ */ withIterators(withComma
     return standalonePages(this, request, options);
   }
 
-  /** A view whose calls use `options` (`timeout`, `signal`, `buffers`). */
+  /**
+   * A view whose calls use `options` (`timeout`, `signal`, `buffers`). With `buffers: true`,
+   * replies and the messages of its subscriptions are Buffers.
+   */
   withOptions(options: CommandOptions & { buffers: true }): BufferClientView;
   withOptions(options: CommandOptions): ClientView & Commands;
-  withOptions(options: CommandOptions): ClientView | BufferClientView {
+  withOptions(options: CommandOptions): ClientView<any> | BufferClientView {
     return new ClientView(this, checkCommandOptions(options));
+  }
+
+  /**
+   * Calls `listener(message, channel)` for every message published to `channels` (SUBSCRIBE).
+   * Resolves once the server confirmed them all, or rejects after `commandTimeout` (or
+   * `offlineTimeout` without one; `withOptions({ timeout })` for this call). Subscriptions run on a connection of their own
+   * (one per client; on a cluster, on one node: PUBLISH reaches every node), restored after a
+   * reconnect; see `Subscription` for the `interrupted`, `resumed` and `end` events.
+   */
+  subscribe(channels: SubscriptionNames, listener: MessageListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('channel', channels, listener, undefined);
+  }
+
+  /** Like `subscribe`, for channels matching glob-style `patterns` (PSUBSCRIBE): `listener(message, channel, pattern)`. */
+  psubscribe(patterns: SubscriptionNames, listener: PatternListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('pattern', patterns, listener, undefined);
+  }
+
+  /**
+   * Like `subscribe`, for shard channels (SSUBSCRIBE, Redis 7+), published with `spublish`. On a
+   * cluster each channel is subscribed on the primary serving its hash slot, and follows the slot
+   * when it moves (migration, failover); channels of several slots may be given together.
+   */
+  ssubscribe(channels: SubscriptionNames, listener: MessageListener<string>): Promise<Subscription<string>> {
+    return this._subscribe('shard', channels, listener, undefined);
+  }
+
+  /** @internal */
+  _subscribe<M extends string | Buffer>(
+    kind: TopicKind,
+    names: SubscriptionNames,
+    listener: (message: M, channel: M, pattern: M) => void,
+    options: CommandOptions | undefined,
+  ): Promise<Subscription<M>> {
+    let pubsub: PubSub;
+    try {
+      pubsub = this._pubsub();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return pubsub.subscribe(kind, names, listener, options?.buffers === true, options?.timeout) as Promise<
+      Subscription<M>
+    >;
+  }
+
+  /**
+   * Runs `fn` with a connection of its own (from the pool of dedicated connections), for
+   * WATCH/MULTI/EXEC and anything else no other caller may interleave with; resolves to what `fn`
+   * returns. The connection goes back to the pool clean whatever `fn` does. On a cluster it is the
+   * connection to the slot of the first key used (see `IsolatedConnection`).
+   *
+   * ```ts
+   * const applied = await client.isolated(async (conn) => {
+   *   await conn.watch('balance:{7}');
+   *   const balance = Number(await conn.get('balance:{7}'));
+   *   const tx = conn.multi();
+   *   tx.set('balance:{7}', balance - 10);
+   *   return tx.exec(); // WatchError when the key changed meanwhile
+   * });
+   * ```
+   */
+  async isolated<T>(fn: (connection: IsolatedConnection) => T | Promise<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new ArgumentError('isolated(fn): fn must be a function');
+    const connection = new IsolatedConnection(this._isolation());
+    try {
+      return await fn(connection);
+    } finally {
+      await connection._finish();
+    }
   }
 
   /** Queues commands to send together; each resolves on its own, `exec()` gives them all. */

@@ -9,7 +9,7 @@ import type { ClientView } from './view.js';
 
 /** What `withOptions({ buffers: true })` returns: a view whose replies carry Buffers. */
 export interface BufferClientView
-  extends Omit<ClientView, keyof Commands | keyof Iterators | 'pipeline' | 'multi'>,
+  extends Omit<ClientView<Buffer>, keyof Commands | keyof Iterators | 'pipeline' | 'multi'>,
     BufferCommands,
     BufferIterators {
   /** A pipeline whose calls use this view's options, Buffers included. */

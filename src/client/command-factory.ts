@@ -5,7 +5,7 @@ import type { CommandSpec } from './spec.js';
 
 /**
  * Fills in one call's command object from its description and the per-call options: reply
- * shaping, retry safety, buffers, deadline, hook. When the call's signal is already aborted the
+ * shaping, retry safety, buffers, deadline (a blocking call's includes its block time), hook. When the call's signal is already aborted the
  * command comes back rejected (not run); otherwise `onAbort` runs if it fires later.
  */
 export function prepareCommand<C extends Command>(
@@ -21,7 +21,13 @@ export function prepareCommand<C extends Command>(
   command.hook = hook;
   command.buffers = spec.buffers;
   command.onSent = spec.onSent;
-  const timeout = options?.timeout ?? defaultTimeout;
+  let timeout = options?.timeout ?? defaultTimeout;
+  // The client-wide timeout counts from the end of the block the caller asked for (BLPOP k 5 with
+  // commandTimeout 500 has 5.5 s); a per-call timeout is the whole wait, as the caller said.
+  if (timeout > 0 && options?.timeout === undefined && spec.blockTime !== undefined) {
+    const blockMs = spec.blockTime(command.args);
+    if (blockMs !== undefined) timeout = blockMs === 0 ? 0 : blockMs + timeout;
+  }
   if (timeout > 0) command.deadline = performance.now() + timeout;
   if (options !== undefined) {
     if (options.buffers === true) command.buffers = true;

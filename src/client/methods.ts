@@ -123,6 +123,7 @@ function rawSpecFor(name: string, known: CommandSpec | undefined): CommandSpec {
             runsCode: false,
             cluster: SLOT_ROUTE,
             connection: 'shared',
+            blockTime: undefined,
             refusedInCall: undefined,
             onSent: undefined,
             secretArgs: undefined,

@@ -52,6 +52,12 @@ export interface ClientOptions {
    * pairs); default 67 108 864 (2^26). A server declaring more fails the connection at once.
    */
   maxReplyElements?: number;
+  /**
+   * Connections kept per server, besides the shared one, for blocking commands (BLPOP, BZPOPMIN,
+   * XREAD BLOCK, ...: one each while it blocks) and `isolated()` sessions; default 8. When all
+   * are busy, further calls wait for one, in order.
+   */
+  dedicatedConnections?: number;
 }
 
 export interface ResolvedClientOptions {
@@ -59,6 +65,7 @@ export interface ResolvedClientOptions {
   commandTimeout: number;
   /** `''` for none. */
   keyPrefix: string;
+  dedicatedConnections: number;
 }
 
 /** Validates options and fills in defaults. Throws ArgumentError naming the bad option. */
@@ -98,6 +105,7 @@ export function resolveClientOptions(options: ClientOptions = {}): ResolvedClien
     connection,
     commandTimeout: checkInteger('commandTimeout', merged.commandTimeout ?? 0, 0, 2 ** 31 - 1),
     keyPrefix: checkOptionalString('keyPrefix', merged.keyPrefix) ?? '',
+    dedicatedConnections: checkInteger('dedicatedConnections', merged.dedicatedConnections ?? 8, 1, 10_000),
   };
 }
 

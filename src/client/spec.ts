@@ -80,6 +80,13 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly cluster: ClusterPolicy;
   /** Which connection it needs. */
   readonly connection: ConnectionNeed;
+  /**
+   * How long this call may block the server's answer, in milliseconds (0: as long as it takes), or
+   * `undefined` when, with these arguments, it answers at once. A `blocking` command goes to a
+   * dedicated connection only when it blocks (XREAD without BLOCK does not), and its timeout is
+   * this plus `commandTimeout`, so a client-wide timeout never cuts a block the caller asked for.
+   */
+  readonly blockTime: ((args: readonly RedisArg[]) => number | undefined) | undefined;
   /** Why `call()` refuses it (it would break a shared connection), when it does. */
   readonly refusedInCall: string | undefined;
   /** What sending it does to the connection's state (SCRIPT FLUSH forgets the known scripts). */
@@ -128,6 +135,8 @@ export interface CommandDefinition<Params extends unknown[], Reply> {
   runsCode?: boolean;
   cluster?: ClusterPolicy;
   connection?: ConnectionNeed;
+  /** See `CommandSpec.blockTime`; a `blocking` command without one always blocks, for as long as it takes. */
+  blockTime?: (args: readonly RedisArg[]) => number | undefined;
   refusedInCall?: string;
   onSent?: (connection: CommandChannel) => void;
   secretArgs?: (args: readonly RedisArg[]) => readonly number[];
@@ -165,6 +174,7 @@ export function command<Params extends unknown[], Reply = unknown>(
     runsCode: definition.runsCode ?? false,
     cluster: definition.cluster ?? SLOT_ROUTE,
     connection: definition.connection ?? 'shared',
+    blockTime: definition.blockTime ?? (definition.connection === 'blocking' ? blocksForever : undefined),
     refusedInCall: definition.refusedInCall,
     onSent: definition.onSent,
     secretArgs: definition.secretArgs,
@@ -174,6 +184,59 @@ export function command<Params extends unknown[], Reply = unknown>(
     argsChecked: definition.argsChecked ?? false,
     blocking: definition.blocking === true,
   };
+}
+
+const blocksForever = () => 0;
+
+/**
+ * `blockTime` of a command whose timeout argument is in seconds (BLPOP's last, BLMPOP's first):
+ * `index` counts from the end when negative. A timeout that is not a number blocks forever as far
+ * as the deadline goes; the server refuses it anyway.
+ */
+export function secondsAt(index: number): (args: readonly RedisArg[]) => number {
+  return (args) => {
+    const seconds = Number(args[index < 0 ? args.length + index : index]);
+    return Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds * 1000) : 0;
+  };
+}
+
+/** `blockTime` of a command whose timeout argument is in milliseconds (WAIT). */
+export function millisecondsAt(index: number): (args: readonly RedisArg[]) => number {
+  return (args) => {
+    const ms = Number(args[index < 0 ? args.length + index : index]);
+    return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : 0;
+  };
+}
+
+/**
+ * `blockTime` of a command that blocks only with an option word followed by milliseconds
+ * (`XREAD ... BLOCK ms STREAMS ...`): `undefined`, so not blocking, without it. The search stops
+ * at `stopWord`, after which come keys, one of which may be named like the option.
+ */
+export function millisecondsAfter(
+  word: string,
+  stopWord?: string,
+): (args: readonly RedisArg[]) => number | undefined {
+  const upper = word.toUpperCase();
+  const stop = stopWord?.toUpperCase();
+  return (args) => {
+    for (let i = 0; i < args.length - 1; i++) {
+      const arg = args[i];
+      if (typeof arg !== 'string') continue;
+      const option = arg.toUpperCase();
+      if (option === stop) return undefined;
+      if (option === upper) {
+        const ms = Number(args[i + 1]);
+        return Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : 0;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Milliseconds `spec` may block with `args`, or `undefined` when this call does not block. */
+export function blockTimeOf(spec: CommandSpec, args: readonly RedisArg[]): number | undefined {
+  return spec.blockTime === undefined ? undefined : spec.blockTime(args);
 }
 
 function shapersOf<Reply>(reply: ReplyDefinition<Reply> | undefined): ReplyShapers | undefined {

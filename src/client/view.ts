@@ -1,5 +1,8 @@
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
+import type { SubscriptionNames } from '../pubsub/pubsub.js';
+import type { MessageListener, PatternListener, Subscription } from '../pubsub/subscription.js';
+import type { TopicKind } from '../pubsub/topic.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { type ScanRequest, withIterators } from './iterators.js';
@@ -10,18 +13,32 @@ import type { CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
 import type { CommandRouter } from './target.js';
 
-export interface ClientView extends Commands {}
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class, which must have the same type parameters.
+export interface ClientView<M extends string | Buffer = string> extends Commands {}
+
+/** A client a view can subscribe through. @internal */
+export interface PubSubRouter extends CommandRouter {
+  _subscribe<M extends string | Buffer>(
+    kind: TopicKind,
+    names: SubscriptionNames,
+    listener: (message: M, channel: M, pattern: M) => void,
+    options: CommandOptions | undefined,
+  ): Promise<Subscription<M>>;
+}
 
 /**
  * A client seen through per-call options: `client.withOptions({ timeout: 50 }).get('k')`.
- * Cheap to create; holds no connection of its own.
+ * Cheap to create; holds no connection of its own. `M` is the type of its subscriptions'
+ * messages: `Buffer` for `withOptions({ buffers: true })`.
  */
-export class ClientView extends /* @__PURE__ */ withIterators(withCommands(Object)) {
-  readonly #client: CommandRouter;
+export class ClientView<M extends string | Buffer = string> extends /* @__PURE__ */ withIterators(
+  withCommands(Object),
+) {
+  readonly #client: PubSubRouter;
   readonly #options: CommandOptions;
 
   /** @internal */
-  constructor(client: CommandRouter, options: CommandOptions) {
+  constructor(client: PubSubRouter, options: CommandOptions) {
     super();
     this.#client = client;
     this.#options = options;
@@ -83,6 +100,21 @@ export class ClientView extends /* @__PURE__ */ withIterators(withCommands(Objec
 
   pipeline(): Pipeline & Commands {
     return new Pipeline(this.#client, this.#options) as Pipeline & Commands;
+  }
+
+  /** `subscribe` of the client, with this view's `buffers`. */
+  subscribe(channels: SubscriptionNames, listener: MessageListener<M>): Promise<Subscription<M>> {
+    return this.#client._subscribe('channel', channels, listener, this.#options);
+  }
+
+  /** `psubscribe` of the client, with this view's `buffers`. */
+  psubscribe(patterns: SubscriptionNames, listener: PatternListener<M>): Promise<Subscription<M>> {
+    return this.#client._subscribe('pattern', patterns, listener, this.#options);
+  }
+
+  /** `ssubscribe` of the client, with this view's `buffers`. */
+  ssubscribe(channels: SubscriptionNames, listener: MessageListener<M>): Promise<Subscription<M>> {
+    return this.#client._subscribe('shard', channels, listener, this.#options);
   }
 
   multi(): Multi & Commands {

@@ -32,6 +32,8 @@ export class ClusterCommand extends Command {
   askNode: NodeAddress | undefined = undefined;
   /** Where it was last handed over, while it is there (for AbortSignal: was it written?). */
   connection: Connection | undefined = undefined;
+  /** A blocking call: it goes to the node's dedicated connections, not the shared one. */
+  dedicated = false;
   /** The description, for commands sent to every primary (`everyPrimary`). */
   fanOut: CommandSpec | undefined = undefined;
   router: ClusterRecovery | undefined = undefined;

@@ -1,19 +1,23 @@
 import { inspect } from 'node:util';
 import { BaseClient } from '../client/base-client.js';
 import { prepareCommand } from '../client/command-factory.js';
+import { abortDedicated } from '../client/dedicated-pool.js';
+import type { IsolationBinding } from '../client/isolated.js';
 import type { ScanRequest } from '../client/iterators.js';
 import { prefixKeys } from '../client/key-prefix.js';
 import { type ClientOptions, parseRedisUrl, resolveClientOptions } from '../client/options.js';
-import type { CommandSpec } from '../client/spec.js';
+import { blockTimeOf, type CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { AbortError, ArgumentError, ClusterError, ConnectionError } from '../errors.js';
+import { PubSub } from '../pubsub/pubsub.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { ClusterCommand, UNKNOWN_KEYS } from './cluster-command.js';
 import { CommandKeys } from './command-keys.js';
 import { NodePool } from './node-pool.js';
+import { ClusterPlacement } from './pubsub-placement.js';
 import { ClusterRouter } from './router.js';
 import { clusterScanPages } from './scan.js';
 import { ANY_SLOT, slotOfCall } from './slots.js';
@@ -61,6 +65,8 @@ export class Cluster extends BaseClient {
   #refreshTimer: NodeJS.Timeout | undefined;
   #status: 'idle' | 'connecting' | 'ready' | 'closed' = 'idle';
   #connecting: Promise<void> | undefined;
+  readonly #connectionOptions: ReturnType<typeof resolveClientOptions>['connection'];
+  #pubsub: PubSub | undefined;
 
   constructor(options: ClusterOptions) {
     super();
@@ -87,8 +93,14 @@ export class Cluster extends BaseClient {
     });
     this.#commandTimeout = resolved.commandTimeout;
     this.#keyPrefix = resolved.keyPrefix;
+    this.#connectionOptions = resolved.connection;
     this.#refreshInterval = refreshInterval ?? 30_000;
-    this.#pool = new NodePool(seeds, resolved.connection, replicaReads === true);
+    this.#pool = new NodePool(
+      seeds,
+      resolved.connection,
+      replicaReads === true,
+      resolved.dedicatedConnections,
+    );
     this.#pool.on('nodeError', (node: NodeAddress, error: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', Object.assign(error, { node: node.address }));
     });
@@ -163,8 +175,56 @@ export class Cluster extends BaseClient {
   }
 
   /** @internal */
-  _dispatch(command: Command): void {
+  _dispatch(command: Command, spec: CommandSpec): void {
+    // Decided here, not in _command: a blocking command queued in a pipeline stays in it.
+    if (spec.connection === 'blocking' && blockTimeOf(spec, command.args) !== undefined) {
+      (command as ClusterCommand).dedicated = true;
+    }
     this.#router.send(command as ClusterCommand, false);
+  }
+
+  /** @internal */
+  _pubsub(): PubSub {
+    if (this.#status !== 'ready') {
+      throw this.#status === 'closed'
+        ? new ConnectionError('subscribe: the cluster client is closed', 'CONNECTION_CLOSED', false)
+        : new ConnectionError('subscribe: call connect() first', 'NOT_CONNECTED', false);
+    }
+    this.#pubsub ??= new PubSub(new ClusterPlacement(this.#pool), {
+      connection: this.#connectionOptions,
+      reconnect: this.#connectionOptions.reconnect,
+      subscribeTimeout: this.#commandTimeout || this.#connectionOptions.offlineTimeout,
+    });
+    return this.#pubsub;
+  }
+
+  /** @internal */
+  _isolation(): IsolationBinding {
+    const commandTimeout = this.#commandTimeout;
+    return {
+      slotOf: (spec, args) => (spec.keysKnown ? slotOfCall(spec.name, spec.keys, args) : ANY_SLOT),
+      pinsToSlot: true,
+      commandTimeout,
+      lease: async (slot) => {
+        if (this.#status !== 'ready') {
+          throw new ConnectionError(
+            'isolated(): the cluster client is not connected',
+            'NOT_CONNECTED',
+            false,
+          );
+        }
+        let handle = this.#pool.nodeFor(slot, false);
+        if (handle === undefined) {
+          await this.#pool.refresh();
+          handle = this.#pool.nodeFor(slot, false);
+        }
+        if (handle === undefined) throw new ClusterError(`no node serves slot ${slot}`, 'NO_NODE', false);
+        if (handle.connection.status !== 'ready') await handle.ready;
+        const pool = this.#pool.dedicated(handle.node);
+        const connection = await pool.lease(commandTimeout > 0 ? performance.now() + commandTimeout : 0);
+        return { connection, release: (clean: boolean) => pool.giveBack(connection, clean) };
+      },
+    };
   }
 
   /** @internal */
@@ -210,6 +270,7 @@ export class Cluster extends BaseClient {
 
   /** Before it is written it does not run; after, or once an earlier attempt was, it may have. */
   readonly #abort = (command: ClusterCommand) => {
+    if (abortDedicated(command)) return;
     if (command.connection !== undefined) command.connection.abort(command);
     else command.reject(new AbortError(command.ranBefore, { cause: command.signal?.reason }));
   };
@@ -265,6 +326,7 @@ export class Cluster extends BaseClient {
 
   #stop(): void {
     this.#status = 'closed';
+    this.#pubsub?.close();
     this.#router.close();
     if (this.#refreshTimer !== undefined) clearInterval(this.#refreshTimer);
   }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { DedicatedPool } from '../client/dedicated-pool.js';
 import { Command, encodedNameOf } from '../connection/command.js';
 import { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/options.js';
@@ -30,6 +31,9 @@ export class NodePool extends EventEmitter {
   /** Replica-read connections, kept apart: READONLY is a property of the connection. */
   readonly #replicaHandles = new Map<string, NodeHandle>();
   readonly #controls = new Map<string, { connection: Connection; ready: Promise<Connection> }>();
+  /** Connections of their own per primary, for blocking commands and `isolated()`. */
+  readonly #dedicated = new Map<string, DedicatedPool>();
+  readonly #dedicatedLimit: number;
   readonly #seeds: readonly NodeAddress[];
   readonly #options: ConnectionOptions;
   readonly #replicaReads: boolean;
@@ -38,11 +42,22 @@ export class NodePool extends EventEmitter {
   #closed = false;
   #replicaTurn = 0;
 
-  constructor(seeds: readonly NodeAddress[], options: ConnectionOptions, replicaReads: boolean) {
+  constructor(
+    seeds: readonly NodeAddress[],
+    options: ConnectionOptions,
+    replicaReads: boolean,
+    dedicatedConnections = 8,
+  ) {
     super();
     this.#seeds = seeds;
     this.#options = { ...options, offlineQueue: false };
     this.#replicaReads = replicaReads;
+    this.#dedicatedLimit = dedicatedConnections;
+  }
+
+  /** The connection options of every node connection (host and port aside). */
+  get connectionOptions(): ConnectionOptions {
+    return this.#options;
   }
 
   get topology(): Topology | undefined {
@@ -122,6 +137,21 @@ export class NodePool extends EventEmitter {
       this.#controls.set(node.address, control);
     }
     return control.ready;
+  }
+
+  /** The pool of dedicated connections to `node` (blocking commands, `isolated()`). */
+  dedicated(node: NodeAddress): DedicatedPool {
+    let pool = this.#dedicated.get(node.address);
+    if (pool === undefined) {
+      pool = new DedicatedPool(
+        { ...this.#options, host: node.host, port: node.port },
+        this.#dedicatedLimit,
+        this.#options.maxQueuedCommands,
+      );
+      if (this.#closed) pool.close();
+      else this.#dedicated.set(node.address, pool);
+    }
+    return pool;
   }
 
   /** Records a MOVED answer at once (the full map follows by refresh). */
@@ -240,6 +270,12 @@ export class NodePool extends EventEmitter {
         }
       }
     }
+    for (const [address, pool] of this.#dedicated) {
+      if (!primaries.has(address)) {
+        this.#dedicated.delete(address);
+        pool.close();
+      }
+    }
     this.emit('refresh', topology);
   }
 
@@ -252,6 +288,8 @@ export class NodePool extends EventEmitter {
     this.#handles.clear();
     this.#replicaHandles.clear();
     this.#controls.clear();
+    for (const pool of this.#dedicated.values()) pool.close();
+    this.#dedicated.clear();
     if (graceful)
       await Promise.all(connections.map((connection) => connection.quit().catch(() => undefined)));
     else for (const connection of connections) connection.disconnect();

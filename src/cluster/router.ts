@@ -116,6 +116,14 @@ export class ClusterRouter implements ClusterRecovery {
       this.#whenReady(command, handle, batch);
       return;
     }
+    if (command.dedicated) {
+      // A blocking call holds a connection of its own while it waits (see DedicatedPool).
+      command.askNode = undefined;
+      command.connection = undefined;
+      command.state = CommandState.Queued;
+      this.#pool.dedicated(handle.node).send(command, ask === undefined ? undefined : asking());
+      return;
+    }
     if (ask !== undefined) {
       command.askNode = undefined;
       connection.send(asking());

@@ -190,6 +190,23 @@ export class Connection extends EventEmitter {
     }
   }
 
+  /**
+   * Writes a command that no reply in the FIFO answers: SUBSCRIBE and kin, whose confirmations
+   * arrive as pushes (RESP3) or as messages (RESP2), one per channel, and are read by whoever set
+   * `outOfBand` or listens to `push`. Only while ready: the caller says everything again on the
+   * next socket, so nothing is queued. Replies are decoded as Buffers when `buffers` is set and no
+   * command is waiting. Throws `ConnectionError` (`NOT_CONNECTED`) or `ArgumentError`.
+   */
+  writeOutOfBand(name: string, args: readonly RedisArg[], buffers: boolean): void {
+    if (this.#status !== 'ready') {
+      throw new ConnectionError(`${name}: the connection is not ready`, 'NOT_CONNECTED', false);
+    }
+    this.#writer.append(encodedNameOf(name), args, name);
+    if (this.#pending.length === 0) this.#decoder.returnBuffers = buffers;
+    if (this.#writer.pendingBytes > EAGER_FLUSH_BYTES) this.#flushNow();
+    else if (!this.#flushScheduled) this.#schedule();
+  }
+
   /** Cancels a command for its AbortSignal (see `Command.watchSignal`). */
   abort(command: Command): void {
     if (command.isDone) return;

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Batch } from '../client/batch.js';
 import type { Client } from '../client/client.js';
-import type { CommandRouter } from '../client/target.js';
 import { ClientView } from '../client/view.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { ArgumentError } from '../errors.js';
@@ -49,7 +48,7 @@ export function refuse(target: PatternTarget, error: unknown): Promise<never> {
 
 /** `target` with a per-call timeout (kept with whatever options a view of it already has). */
 export function within(target: LeaseTarget, timeout: number): LeaseTarget {
-  return new ClientView(target as unknown as CommandRouter, { timeout });
+  return new ClientView(target as unknown as ConstructorParameters<typeof ClientView>[0], { timeout });
 }
 
 /** Refuses a batch where a lease needs a client. */

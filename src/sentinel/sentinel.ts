@@ -8,7 +8,7 @@ import type { Commands } from '../client/surface.js';
 import { Command, type CommandHook, type CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
 import type { HandshakeSend } from '../connection/handshake.js';
-import { ConnectionError, ReplyError, SentinelError } from '../errors.js';
+import { ArgumentError, ConnectionError, ReplyError, SentinelError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { type Address, addressText, SentinelDirectory } from './directory.js';
@@ -247,6 +247,20 @@ export class Sentinel extends BaseClient {
     sendBatch(this.#connection, commands);
   }
 
+  _pubsub(): never {
+    throw new ArgumentError(
+      'subscribe: pub/sub on a Sentinel client is not available yet; use a Client on the primary (sentinel.primary)',
+    );
+  }
+
+  /** `isolated()` through Sentinel is not built yet: refused with a clear error. @internal */
+  _isolation(): never {
+    throw new ArgumentError(
+      'isolated(): not available on a Sentinel client yet; use a Client on the primary (sentinel.primary)',
+    );
+  }
+
+  /** @internal */
   _connectionFor(): Connection {
     return this.#connection;
   }

@@ -27,8 +27,24 @@ forEachProtocol((redis) => {
 
   test('the client-wide commandTimeout applies to every call', async () => {
     const client = await redis.newClient({ commandTimeout: 40 });
-    await assert.rejects(client.call('BLPOP', uniqueKey('empty'), 1), TimeoutError);
+    // The server holds every client's commands for 150 ms: a GET then answers too late.
+    await redis.client.call('CLIENT', 'PAUSE', 150, 'ALL');
+    await assert.rejects(client.get(uniqueKey('paused')), TimeoutError);
     assert.equal(await client.withOptions({ timeout: 0 }).call('BLPOP', uniqueKey('empty'), '0.05'), null);
+  });
+
+  test("a blocking call's timeout starts after its block: commandTimeout does not cut a BLPOP short", async () => {
+    const client = await redis.newClient({ commandTimeout: 200 });
+    assert.equal(
+      await client.call('BLPOP', uniqueKey('empty'), '0.3'),
+      null,
+      'blocked 300 ms, past commandTimeout',
+    );
+    // A per-call timeout is the whole wait.
+    await assert.rejects(
+      client.withOptions({ timeout: 40 }).call('BLPOP', uniqueKey('empty'), 1),
+      TimeoutError,
+    );
   });
 
   test('an AbortSignal already aborted refuses the call before it is sent', async () => {

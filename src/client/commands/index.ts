@@ -3,6 +3,7 @@ import { callOnlyCommands } from './call-only.js';
 import { hashCommands } from './hashes.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
+import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
@@ -20,6 +21,7 @@ export const COMMANDS = {
   ...sortedSetCommands,
   ...streamCommands,
   ...serverCommands,
+  ...pubsubCommands,
   ...scriptingCommands,
 };
 

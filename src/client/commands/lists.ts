@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asNumber } from '../replies.js';
-import { command, FIRST_KEY, type KeySpec } from '../spec.js';
+import { command, FIRST_KEY, type KeySpec, secondsAt } from '../spec.js';
 import { optionsOf, shown } from './argument-checks.js';
 import { FIRST_TWO_KEYS } from './keys.js';
 
@@ -235,12 +235,13 @@ export const listCommands = {
   }),
   /**
    * https://redis.io/commands/blpop/ — `[key, element]`, or `null` after `timeout` seconds (0 waits
-   * forever). Blocks the connection: every command queued behind it waits too, so use a client of
-   * its own for blocking commands.
+   * forever). Runs on a connection of its own (see `dedicatedConnections`), so it never delays the
+   * client's other commands; its timeout is `timeout` plus `commandTimeout`.
    */
   blpop: command({
     name: 'BLPOP',
     connection: 'blocking',
+    blockTime: secondsAt(-1),
     keys: ALL_KEYS_BUT_LAST,
     args: (keys: RedisArg | RedisArg[], timeout: number) => [
       ...keyList('BLPOP', keys),
@@ -248,10 +249,11 @@ export const listCommands = {
     ],
     reply: asKeyValueOrNull,
   }),
-  /** https://redis.io/commands/brpop/ — like `blpop`, from the tail. Blocks the connection. */
+  /** https://redis.io/commands/brpop/ — like `blpop`, from the tail, on a connection of its own. */
   brpop: command({
     name: 'BRPOP',
     connection: 'blocking',
+    blockTime: secondsAt(-1),
     keys: ALL_KEYS_BUT_LAST,
     args: (keys: RedisArg | RedisArg[], timeout: number) => [
       ...keyList('BRPOP', keys),
@@ -259,10 +261,11 @@ export const listCommands = {
     ],
     reply: asKeyValueOrNull,
   }),
-  /** https://redis.io/commands/blmove/ — like `lmove`, waiting up to `timeout` seconds. Blocks the connection. */
+  /** https://redis.io/commands/blmove/ — like `lmove`, waiting up to `timeout` seconds, on a connection of its own. */
   blmove: command({
     name: 'BLMOVE',
     connection: 'blocking',
+    blockTime: secondsAt(-1),
     keys: FIRST_TWO_KEYS,
     args: (source: RedisArg, destination: RedisArg, from: ListEnd, to: ListEnd, timeout: number) => [
       source,
@@ -273,10 +276,27 @@ export const listCommands = {
     ],
     reply: asStringOrNull,
   }),
-  /** https://redis.io/commands/blmpop/ — like `lmpop`, waiting up to `timeout` seconds. Blocks the connection. */
+  /**
+   * https://redis.io/commands/brpoplpush/ — like `rpoplpush`, waiting up to `timeout` seconds, on a
+   * connection of its own (deprecated by Redis in favour of `blmove(src, dst, 'RIGHT', 'LEFT', t)`).
+   */
+  brpoplpush: command({
+    name: 'BRPOPLPUSH',
+    connection: 'blocking',
+    blockTime: secondsAt(-1),
+    keys: FIRST_TWO_KEYS,
+    args: (source: RedisArg, destination: RedisArg, timeout: number) => [
+      source,
+      destination,
+      checkTimeout('BRPOPLPUSH', timeout),
+    ],
+    reply: asStringOrNull,
+  }),
+  /** https://redis.io/commands/blmpop/ — like `lmpop`, waiting up to `timeout` seconds, on a connection of its own. */
   blmpop: command({
     name: 'BLMPOP',
     connection: 'blocking',
+    blockTime: secondsAt(0),
     keys: { kind: 'numkeys', index: 1 },
     args: (timeout: number, keys: RedisArg[], where: ListEnd, count?: number) => [
       checkTimeout('BLMPOP', timeout),

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asNumber, asObject } from '../replies.js';
-import { command, everyPrimary, FIRST_KEY, NO_KEYS } from '../spec.js';
+import { command, everyPrimary, FIRST_KEY, millisecondsAt, NO_KEYS } from '../spec.js';
 import { optionsOf, shown } from './argument-checks.js';
 import { flattenEntries } from './strings.js';
 
@@ -179,10 +179,17 @@ export const serverCommands = {
   /**
    * https://redis.io/commands/wait/ — blocks until `numreplicas` replicas acknowledged this
    * connection's writes or `timeout` ms passed (0: forever); the number that did.
+   *
+   * Unlike the other blocking commands it stays on the shared connection: the server counts the
+   * writes of the connection WAIT arrives on, and this client's writes are all on that one. On a
+   * connection of its own, which wrote nothing, WAIT would answer at once with every replica —
+   * a false promise of durability. So it delays the commands queued behind it (keep `timeout`
+   * short, or call it inside `isolated()` to wait for that connection's writes); its timeout is
+   * `timeout` plus `commandTimeout`.
    */
   wait: command({
     name: 'WAIT',
-    connection: 'blocking',
+    blockTime: millisecondsAt(1),
     keys: NO_KEYS,
     args: (numreplicas: number, timeout: number) => {
       if (!Number.isInteger(timeout) || timeout < 0) {

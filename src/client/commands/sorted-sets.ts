@@ -1,7 +1,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { RedisArg, RespValue } from '../../resp/types.js';
 import { asDouble, asNullableDouble, asNumber } from '../replies.js';
-import { type ByProtocol, command, FIRST_KEY, type Unbuffered } from '../spec.js';
+import { type ByProtocol, command, FIRST_KEY, secondsAt, type Unbuffered } from '../spec.js';
 import { optionsOf, shown } from './argument-checks.js';
 import { pushScanOptions, type ScanOptions, scanCursor } from './keys.js';
 import { ALL_KEYS_BUT_LAST } from './lists.js';
@@ -221,18 +221,32 @@ function zstoreArgs(commandName: string) {
 }
 
 function zmpopArgs(keys: RedisArg[], where: 'MIN' | 'MAX', count?: number): RedisArg[] {
-  if (!Array.isArray(keys) || keys.length === 0) throw new ArgumentError('ZMPOP: needs at least one key');
+  return mpopArgs('ZMPOP', keys, where, count);
+}
+
+function mpopArgs(commandName: string, keys: RedisArg[], where: 'MIN' | 'MAX', count?: number): RedisArg[] {
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new ArgumentError(`${commandName}: needs at least one key`);
   if (where !== 'MIN' && where !== 'MAX') {
-    throw new ArgumentError(`ZMPOP: where must be 'MIN' or 'MAX', got ${shown(where)}`);
+    throw new ArgumentError(`${commandName}: where must be 'MIN' or 'MAX', got ${shown(where)}`);
   }
   const args: RedisArg[] = [keys.length, ...keys, where];
   if (count !== undefined) {
     if (!Number.isInteger(count) || count < 1) {
-      throw new ArgumentError(`ZMPOP: count must be a positive integer, got ${shown(count)}`);
+      throw new ArgumentError(`${commandName}: count must be a positive integer, got ${shown(count)}`);
     }
     args.push('COUNT', count);
   }
   return args;
+}
+
+function bzmpopArgs(timeout: number, keys: RedisArg[], where: 'MIN' | 'MAX', count?: number): RedisArg[] {
+  if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Number.POSITIVE_INFINITY) {
+    throw new ArgumentError(
+      `BZMPOP: timeout must be a non-negative number of seconds, got ${String(timeout)}`,
+    );
+  }
+  return [timeout, ...mpopArgs('BZMPOP', keys, where, count)];
 }
 
 function bzpopArgs(commandName: string) {
@@ -383,20 +397,35 @@ export const sortedSetCommands = {
       raw === null ? null : { key: raw[0] as string, members: scoredFromPairs(raw[1]) },
   }),
   /**
+   * https://redis.io/commands/bzmpop/ — like `zmpop`, waiting up to `timeout` seconds (0 waits
+   * forever), on a connection of its own.
+   */
+  bzmpop: command({
+    name: 'BZMPOP',
+    connection: 'blocking',
+    blockTime: secondsAt(0),
+    keys: { kind: 'numkeys', index: 1 },
+    args: bzmpopArgs,
+    reply: (raw): { key: string; members: ScoredMember[] } | null =>
+      raw === null ? null : { key: raw[0] as string, members: scoredFromPairs(raw[1]) },
+  }),
+  /**
    * https://redis.io/commands/bzpopmin/ — `{ key, member, score }`, or `null` after `timeout`
-   * seconds (0 waits forever). Blocks the connection: use a client of its own.
+   * seconds (0 waits forever). Runs on a connection of its own (see `dedicatedConnections`).
    */
   bzpopmin: command({
     name: 'BZPOPMIN',
     connection: 'blocking',
+    blockTime: secondsAt(-1),
     keys: ALL_KEYS_BUT_LAST,
     args: bzpopArgs('BZPOPMIN'),
     reply: asKeyedScoredMember,
   }),
-  /** https://redis.io/commands/bzpopmax/ — like `bzpopmin`, the highest. Blocks the connection. */
+  /** https://redis.io/commands/bzpopmax/ — like `bzpopmin`, the highest, on a connection of its own. */
   bzpopmax: command({
     name: 'BZPOPMAX',
     connection: 'blocking',
+    blockTime: secondsAt(-1),
     keys: ALL_KEYS_BUT_LAST,
     args: bzpopArgs('BZPOPMAX'),
     reply: asKeyedScoredMember,

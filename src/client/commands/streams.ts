@@ -1,6 +1,6 @@
 import type { RedisArg } from '../../resp/types.js';
 import { asBoolean, asNumber } from '../replies.js';
-import { command, FIRST_KEY, type KeySpec } from '../spec.js';
+import { command, FIRST_KEY, type KeySpec, millisecondsAfter } from '../spec.js';
 import {
   pushTrim,
   rangeArgs,
@@ -99,7 +99,8 @@ export const streamCommands = {
     name: 'XREAD',
     keys: XREAD_KEYS,
     readOnly: true,
-    blocking: true,
+    connection: 'blocking',
+    blockTime: millisecondsAfter('BLOCK', 'STREAMS'),
     args: xreadArgs,
     reply: asStreamReads,
   }),
@@ -112,7 +113,8 @@ export const streamCommands = {
   xreadgroup: command({
     name: 'XREADGROUP',
     keys: XREADGROUP_KEYS,
-    blocking: true,
+    connection: 'blocking',
+    blockTime: millisecondsAfter('BLOCK', 'STREAMS'),
     args: xreadgroupArgs,
     reply: asStreamGroupReads,
   }),
