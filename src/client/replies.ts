@@ -18,7 +18,7 @@ export const asNumber = (raw: RespValue): number => Number(raw);
 export const asBoolean = (raw: RespValue): boolean => raw === 1 || raw === true;
 
 /** A bulk string or nil. */
-export const asNullable = <T extends string | Buffer = string>(raw: RespValue): T | null => raw as T | null;
+export const asNullable = (raw: RespValue): string | null => raw as string | null;
 
 /** A double: RESP3 sends a number, RESP2 a bulk string (`'3.5'`, `'inf'`); nil stays null. */
 export function asDouble(raw: RespValue): number {

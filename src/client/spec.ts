@@ -101,11 +101,6 @@ export interface CommandSpec<Params extends unknown[] = any[], Reply = unknown> 
   readonly buffers: boolean;
   /** `args` itself refuses every value that cannot be sent, so batches need not check again. */
   readonly argsChecked: boolean;
-  /**
-   * The command may block the connection (XREAD/XREADGROUP with BLOCK): such commands are meant
-   * for dedicated connections.
-   */
-  readonly blocking?: boolean;
   /** Phantom: carries the reply type for method signatures. Never set. */
   readonly __reply?: Reply;
 }
@@ -144,8 +139,6 @@ export interface CommandDefinition<Params extends unknown[], Reply> {
   reply?: ReplyDefinition<Reply>;
   buffers?: boolean;
   argsChecked?: boolean;
-  /** See `CommandSpec.blocking`. */
-  blocking?: true;
 }
 
 export const SLOT_ROUTE: ClusterPolicy = { kind: 'slot' };
@@ -182,7 +175,6 @@ export function command<Params extends unknown[], Reply = unknown>(
     reply: shapersOf(definition.reply),
     buffers: definition.buffers ?? false,
     argsChecked: definition.argsChecked ?? false,
-    blocking: definition.blocking === true,
   };
 }
 

@@ -27,6 +27,7 @@ const MOVABLE_SAMPLES: Record<string, unknown[]> = {
   fcall: ['fn', ['a', 'b'], ['x']],
   fcallRo: ['fn', ['a', 'b'], ['x']],
   xread: [{ a: '0', b: '$' }, { count: 1 }],
+  bzmpop: [1, ['a', 'b'], 'MIN'],
   xreadgroup: ['group', 'consumer', { a: '>', b: '>' }, { count: 1 }],
 };
 

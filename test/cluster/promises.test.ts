@@ -61,6 +61,16 @@ describe('cluster promises', () => {
       await cluster.quit();
     });
 
+    test(`RESP${resp}: QUEUE_FULL is the caller's answer, not retried behind its back`, async () => {
+      const cluster = await shared.newCluster({ resp, maxQueuedCommands: 1 });
+      const key = uniqueKey('{full}');
+      const outcomes = await Promise.allSettled([cluster.get(key), cluster.get(key), cluster.get(key)]);
+      const codes = outcomes.map((outcome) =>
+        outcome.status === 'fulfilled' ? 'ok' : (outcome.reason as { code?: string }).code,
+      );
+      assert.deepEqual(codes, ['ok', 'QUEUE_FULL', 'QUEUE_FULL']);
+    });
+
     test(`RESP${resp}: a closed cluster opens no sockets and fails calls as closed`, async () => {
       const cluster = await shared.newCluster({ resp });
       await cluster.quit();

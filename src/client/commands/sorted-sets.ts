@@ -243,7 +243,7 @@ function mpopArgs(commandName: string, keys: RedisArg[], where: 'MIN' | 'MAX', c
 function bzmpopArgs(timeout: number, keys: RedisArg[], where: 'MIN' | 'MAX', count?: number): RedisArg[] {
   if (typeof timeout !== 'number' || !(timeout >= 0) || timeout === Number.POSITIVE_INFINITY) {
     throw new ArgumentError(
-      `BZMPOP: timeout must be a non-negative number of seconds, got ${String(timeout)}`,
+      `BZMPOP: timeout must be a non-negative number of seconds, got ${shown(timeout)}`,
     );
   }
   return [timeout, ...mpopArgs('BZMPOP', keys, where, count)];

@@ -93,7 +93,7 @@ export interface XautoclaimOptions {
 function wholeNumber(commandName: string, name: string, value: unknown, minimum: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
     throw new ArgumentError(
-      `${commandName}: ${name} must be ${minimum === 0 ? 'a non-negative' : 'a positive'} integer, got ${String(value)}`,
+      `${commandName}: ${name} must be ${minimum === 0 ? 'a non-negative' : 'a positive'} integer, got ${typeof value === 'number' ? value : typeof value}`,
     );
   }
   return value;

@@ -59,9 +59,12 @@ test('reads are marked read-only, writes are not, and the blocking reads say the
   ] as const) {
     assert.equal(spec(name).retrySafe, false, name);
   }
-  assert.equal(spec('xread').blocking, true);
-  assert.equal(spec('xreadgroup').blocking, true);
-  assert.equal(spec('xadd').blocking, false);
+  // Blocking only with BLOCK: then on a dedicated connection, for its block time.
+  assert.equal(spec('xread').connection, 'blocking');
+  assert.equal(spec('xreadgroup').connection, 'blocking');
+  assert.equal(spec('xread').blockTime?.(['BLOCK', 250, 'STREAMS', 's', '$']), 250);
+  assert.equal(spec('xread').blockTime?.(['STREAMS', 's', '$']), undefined);
+  assert.equal(spec('xadd').connection, 'shared');
 });
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
