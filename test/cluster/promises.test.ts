@@ -71,6 +71,47 @@ describe('cluster promises', () => {
       assert.deepEqual(codes, ['ok', 'QUEUE_FULL', 'QUEUE_FULL']);
     });
 
+    test(`RESP${resp}: a failed COMMAND INFO is not remembered as "no keys"`, async () => {
+      const cluster = await shared.newCluster({ resp });
+      // A key that slot 0's primary (where keyless commands go) does not own.
+      let key = uniqueKey('getex');
+      const zeroOwner = await shared.ownerOf(0);
+      while ((await shared.ownerOf(slotOf(key))).port === zeroOwner.port) key = uniqueKey('getex');
+      const owner = await shared.ownerOf(slotOf(key));
+      await cluster.set(key, 'v');
+      const nodes = shared.cluster.primaries;
+      const denyCommand = (rule: string) =>
+        Promise.all(
+          nodes.map(async (node) => (await shared.direct(node)).call('ACL', 'SETUSER', 'default', rule)),
+        );
+      await denyCommand('-command');
+      try {
+        // GETEX is not described by redmoon: its keys must come from COMMAND INFO, refused now.
+        await cluster.call('GETEX', key).catch(() => undefined);
+      } finally {
+        await denyCommand('+command');
+      }
+      const moved = async () => (await shared.rejectedOn([zeroOwner], 'getex'))[0];
+      const before = await moved();
+      assert.equal(await cluster.call('GETEX', key), 'v');
+      assert.equal(await moved(), before, 'GETEX went to slot 0 and was redirected: the failure was cached');
+      const calls = await shared.callsOn([owner], 'getex');
+      assert.ok(calls[0] >= 1);
+    });
+
+    test(`RESP${resp}: an abort before the command was written says it did not run`, async () => {
+      const cluster = await shared.newCluster({ resp });
+      const key = uniqueKey('abort');
+      await cluster.set(key, 'v');
+      const controller = new AbortController();
+      // Undescribed, so it waits for COMMAND INFO before it is routed: aborted before any write.
+      const call = cluster.withOptions({ signal: controller.signal }).call('GETEX', key, 'EX', 100);
+      controller.abort();
+      await assert.rejects(call, { code: 'ABORTED', mayHaveRun: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(await cluster.ttl(key), -1, 'the aborted GETEX ran');
+    });
+
     test(`RESP${resp}: a closed cluster opens no sockets and fails calls as closed`, async () => {
       const cluster = await shared.newCluster({ resp });
       await cluster.quit();
