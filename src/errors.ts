@@ -84,34 +84,6 @@ function reasonOf(code: string, reply: string): ReplyReason | undefined {
 }
 
 /**
- * Error codes with which Redis refuses a command before executing any of it. Any other code
- * (notably `ERR` raised from inside a script after it wrote) may leave writes applied.
- */
-const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
-  'NOSCRIPT',
-  'BUSY',
-  'MOVED',
-  'ASK',
-  'TRYAGAIN',
-  'CLUSTERDOWN',
-  'LOADING',
-  'READONLY',
-  'MASTERDOWN',
-  'NOAUTH',
-  'WRONGPASS',
-  'NOPERM',
-  'WRONGTYPE',
-  'CROSSSLOT',
-  'EXECABORT',
-  'OOM',
-  'NOREPLICAS',
-  'MISCONF',
-  'NOPROTO',
-  'NOTBUSY',
-  'UNKILLABLE',
-]);
-
-/**
  * For scripts and functions, the codes the server answers before any of the code runs (key
  * checks, cluster state, a busy server). `WRONGTYPE`, `OOM`, `NOPERM` and `ERR` can come from a
  * `redis.call` halfway through, so they are not here. `READONLY` is: on a replica the first
@@ -130,6 +102,24 @@ const REFUSED_BEFORE_RUNNING: ReadonlySet<string> = new Set([
   'NOAUTH',
   'CROSSSLOT',
   'NOPROTO',
+]);
+
+/**
+ * Error codes with which Redis refuses an ordinary command before executing any of it: those
+ * above, and refusals that for a script may come from inside it. Any other code (notably `ERR`
+ * raised from inside a script after it wrote) may leave writes applied.
+ */
+const NOT_APPLIED_CODES: ReadonlySet<string> = new Set([
+  ...REFUSED_BEFORE_RUNNING,
+  'WRONGPASS',
+  'NOPERM',
+  'WRONGTYPE',
+  'EXECABORT',
+  'OOM',
+  'NOREPLICAS',
+  'MISCONF',
+  'NOTBUSY',
+  'UNKILLABLE',
 ]);
 
 function isUpperCaseWord(word: string): boolean {
