@@ -15,6 +15,8 @@ const FIXTURES = {
   typedScriptFail: 'typed-script-fail.ts',
   bufferTypesOk: 'buffer-types-ok.ts',
   bufferTypesFail: 'buffer-types-fail.ts',
+  typedFunctionsOk: 'typed-functions-ok.ts',
+  typedFunctionsFail: 'typed-functions-fail.ts',
   pubsubTypesOk: 'pubsub-types-ok.ts',
   pubsubTypesFail: 'pubsub-types-fail.ts',
 } as const;
@@ -61,5 +63,16 @@ describe('pub/sub and isolated() types', () => {
   test('every wrong use marked expect-error fails to compile, and nothing else does', () => {
     const marked = assertFailsOnMarkedLines(program, FIXTURES.pubsubTypesFail);
     assert.ok(marked >= 2, `only ${marked} marked lines`);
+  });
+});
+
+describe('typed function libraries', () => {
+  test('calls of typed library functions compile without a diagnostic', () => {
+    assertCompiles(program, FIXTURES.typedFunctionsOk);
+  });
+
+  test('every wrong call marked expect-error fails to compile, and nothing else does', () => {
+    const marked = assertFailsOnMarkedLines(program, FIXTURES.typedFunctionsFail);
+    assert.ok(marked >= 8, `only ${marked} marked lines`);
   });
 });
