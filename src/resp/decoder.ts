@@ -163,6 +163,8 @@ export class Decoder {
 
   /** Bumped by reset(), so a reset from inside a callback stops the feed that called it. */
   #epoch = 0;
+  /** Set by pause() from a callback: the feed in progress returns after the value delivered. */
+  #paused = false;
   #failed = false;
 
   constructor(options: DecoderOptions) {
@@ -176,28 +178,48 @@ export class Decoder {
 
   /**
    * Feed the next chunk from the socket. May call onReply/onPush zero or more times
-   * synchronously. Throws ProtocolError on invalid input; after any throw (including one from a
+   * synchronously. Returns how many bytes of `chunk` it read: all of them, unless a callback
+   * called pause() — the caller then feeds `chunk.subarray(returned)` later, before any other
+   * chunk. Throws ProtocolError on invalid input; after any throw (including one from a
    * callback, which loses the rest of the chunk) the decoder must be reset() before further use.
-   * Callbacks may set `returnBuffers` and may call reset(), which drops the rest of the chunk;
-   * they must not call feed().
+   * Callbacks may set `returnBuffers`, may call pause(), and may call reset(), which drops the
+   * rest of the chunk; they must not call feed().
    */
-  feed(chunk: Buffer): void {
+  feed(chunk: Buffer): number {
     if (this.#failed) {
       throw new ProtocolError('The RESP decoder failed on earlier input; reset() it before feeding more');
     }
-    if (chunk.length === 0) return;
+    const end = chunk.length;
+    if (end === 0) return 0;
+    this.#paused = false;
     try {
       let pos = 0;
       if (this.#pendingLine.length !== 0) {
         const epoch = this.#epoch;
         pos = this.#completeLine(chunk);
-        if (pos === -1 || epoch !== this.#epoch) return;
+        if (pos === -1 || epoch !== this.#epoch) return end;
+        if (this.#paused) return this.#stop(pos);
       }
-      this.#parse(chunk, pos, chunk.length);
+      pos = this.#parse(chunk, pos, end);
+      return this.#paused && pos !== -1 ? this.#stop(pos) : end;
     } catch (error) {
       this.#failed = true;
       throw error;
     }
+  }
+
+  /**
+   * From a callback: stop the feed in progress after the value just delivered (a reader giving
+   * the event loop a turn in the middle of a large chunk). Partial state is never left behind:
+   * the value delivered was complete, so the next feed starts at a value's first byte.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  #stop(pos: number): number {
+    this.#paused = false;
+    return pos;
   }
 
   /** Drop any partial state (used when the connection is replaced). */
@@ -215,11 +237,15 @@ export class Decoder {
     this.#blobParts = [];
   }
 
-  /** Decodes `buf[pos, end)`, delivering every value it completes and keeping what is partial. */
-  #parse(buf: Buffer, pos: number, end: number): void {
+  /**
+   * Decodes `buf[pos, end)`, delivering every value it completes and keeping what is partial.
+   * Returns where it stopped: `end`, or just past the value delivered when a callback paused,
+   * or -1 when a callback reset the decoder.
+   */
+  #parse(buf: Buffer, pos: number, end: number): number {
     if (this.#blobType !== 0) {
       pos = this.#continueBlob(buf, pos, end);
-      if (pos === -1) return;
+      if (pos < 0 || this.#paused) return pos === -2 ? end : pos;
     }
     while (pos < end) {
       if (this.#depth === 0) {
@@ -237,7 +263,7 @@ export class Decoder {
           const length = this.#readLength(buf, pos + 1, end);
           if (length === INCOMPLETE) {
             this.#pendingLine.start(buf, start, end);
-            return;
+            return end;
           }
           pos = this.#cursor;
           if (length === -1) {
@@ -249,7 +275,7 @@ export class Decoder {
             throw overLimit(type, length, 'maxBulkLength', this.#maxBulkLength);
           if (end - pos < length + 2) {
             this.#startBlob(type, length, buf, pos, end);
-            return;
+            return end;
           }
           if (buf[pos + length] !== CR || buf[pos + length + 1] !== LF)
             throw missingBlobTerminator(type, length);
@@ -265,7 +291,7 @@ export class Decoder {
           const length = this.#readLength(buf, pos + 1, end);
           if (length === INCOMPLETE) {
             this.#pendingLine.start(buf, start, end);
-            return;
+            return end;
           }
           pos = this.#cursor;
           if (length === -1) {
@@ -284,7 +310,8 @@ export class Decoder {
           if (type === PUSH && this.#depth === 0) {
             const epoch = this.#epoch;
             this.#onPush([]);
-            if (epoch !== this.#epoch) return;
+            if (epoch !== this.#epoch) return -1;
+            if (this.#paused) return pos;
             continue;
           }
           value = type === MAP ? new Map() : [];
@@ -312,7 +339,7 @@ export class Decoder {
             const cr = this.#lineEnd(type, buf, pos + 1, end);
             if (cr === -1) {
               this.#pendingLine.start(buf, start, end);
-              return;
+              return end;
             }
             value = this.#malformedInteger(buf, pos + 1, cr);
             pos = cr + 2;
@@ -320,7 +347,7 @@ export class Decoder {
           }
           if (i >= end - 1) {
             this.#pendingLine.start(buf, start, end);
-            return;
+            return end;
           }
           if (buf[i + 1] !== LF) throw missingLineFeed(type);
           const digits = i - digitsStart;
@@ -341,7 +368,7 @@ export class Decoder {
           const cr = this.#lineEnd(type, buf, pos + 1, end);
           if (cr === -1) {
             this.#pendingLine.start(buf, start, end);
-            return;
+            return end;
           }
           if (type === SIMPLE_STRING) {
             value = utf8(buf, pos + 1, cr);
@@ -355,13 +382,14 @@ export class Decoder {
         default:
           throw unknownType(type);
       }
-      if (!this.#deliver(value)) return;
+      if (!this.#deliver(value)) return this.#paused ? pos : -1;
     }
+    return end;
   }
 
   /**
    * Hands a complete value to the innermost aggregate, closing every aggregate it completes, or
-   * to the callbacks at top level. Returns false when a callback reset the decoder.
+   * to the callbacks at top level. Returns false when a callback reset or paused the decoder.
    */
   #deliver(value: RespValue): boolean {
     let depth = this.#depth;
@@ -386,13 +414,13 @@ export class Decoder {
         const epoch = this.#epoch;
         if (this.#malformed === undefined) this.#onPush(value as RespValue[]);
         else this.#onPush(this.#takeMalformed());
-        return epoch === this.#epoch;
+        return epoch === this.#epoch && !this.#paused;
       }
     }
     const epoch = this.#epoch;
     if (this.#malformed === undefined) this.#onReply(value);
     else this.#onReply(this.#takeMalformed());
-    return epoch === this.#epoch;
+    return epoch === this.#epoch && !this.#paused;
   }
 
   #takeMalformed(): ProtocolError {
@@ -523,7 +551,10 @@ export class Decoder {
     this.#blobParts = pos < end ? [buf.subarray(pos, end)] : [];
   }
 
-  /** Adds the start of `buf` to the blob being collected; returns where the blob ended, or -1. */
+  /**
+   * Adds the start of `buf` to the blob being collected; returns where the blob ended, -2 when
+   * it goes on past `end`, or -1 when the callback its value went to reset the decoder.
+   */
   #continueBlob(buf: Buffer, pos: number, end: number): number {
     const total = this.#blobLength + 2;
     const needed = total - this.#blobReceived;
@@ -532,7 +563,7 @@ export class Decoder {
         this.#blobParts.push(buf.subarray(pos, end));
         this.#blobReceived += end - pos;
       }
-      return -1;
+      return -2;
     }
     const parts = this.#blobParts;
     parts.push(buf.subarray(pos, pos + needed));
@@ -542,7 +573,7 @@ export class Decoder {
     this.#blobParts = [];
     const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
     if (whole[length] !== CR || whole[length + 1] !== LF) throw missingBlobTerminator(type, length);
-    return this.#deliver(this.#blobValue(type, whole, 0, length)) ? pos + needed : -1;
+    return this.#deliver(this.#blobValue(type, whole, 0, length)) || this.#paused ? pos + needed : -1;
   }
 
   #blobValue(type: number, buf: Buffer, start: number, end: number): RespValue {

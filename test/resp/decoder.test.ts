@@ -446,6 +446,107 @@ describe('Decoder callbacks', () => {
   });
 });
 
+describe('Decoder.pause', () => {
+  /** Feeds `chunk`, feeding again what a paused feed left, as the connection's reader does. */
+  const feedAll = (decoder: Decoder, chunk: Buffer): number => {
+    let feeds = 0;
+    for (let rest = chunk; rest.length > 0; feeds++) rest = rest.subarray(decoder.feed(rest));
+    return feeds;
+  };
+
+  it('stops the feed after the value delivered and says where, so the rest can be fed later', () => {
+    const seen: Array<RespValue | ProtocolError> = [];
+    const decoder: Decoder = new Decoder({
+      onReply: (reply) => {
+        seen.push(reply);
+        if (reply === 'first') decoder.pause();
+      },
+      onPush: () => assert.fail('no push expected'),
+    });
+    const chunk = Buffer.from('+first\r\n:2\r\n$3\r\nabc\r\n');
+    assert.equal(decoder.feed(chunk), '+first\r\n'.length);
+    assert.deepStrictEqual(seen, ['first']);
+    assert.equal(decoder.feed(chunk.subarray('+first\r\n'.length)), chunk.length - '+first\r\n'.length);
+    assert.deepStrictEqual(seen, ['first', 2, 'abc']);
+  });
+
+  it('returns the whole length when it pauses on the last value of the chunk', () => {
+    const decoder: Decoder = new Decoder({ onReply: () => decoder.pause(), onPush: () => {} });
+    assert.equal(decoder.feed(Buffer.from(':1\r\n')), 4);
+    const chunk = Buffer.from(':1\r\n:2');
+    assert.equal(decoder.feed(chunk), 4);
+    // The partial ':2' is kept by the next feed, which delivers nothing to pause on.
+    assert.equal(decoder.feed(chunk.subarray(4)), 2);
+    assert.equal(decoder.feed(Buffer.from('\r\n')), 2);
+  });
+
+  it('pauses on a value completed from a header line or a blob begun in an earlier chunk', () => {
+    const seen: RespValue[] = [];
+    const decoder: Decoder = new Decoder({
+      onReply: (reply) => {
+        seen.push(reply as RespValue);
+        decoder.pause();
+      },
+      onPush: () => {},
+    });
+    decoder.feed(Buffer.from(':12'));
+    assert.equal(decoder.feed(Buffer.from('3\r\n+next\r\n')), 3);
+    assert.deepStrictEqual(seen, [123]);
+    decoder.feed(Buffer.from('+next\r\n'));
+    decoder.feed(Buffer.from('$5\r\nab'));
+    assert.equal(decoder.feed(Buffer.from('cde\r\n:7\r\n')), 5);
+    assert.deepStrictEqual(seen, [123, 'next', 'abcde']);
+  });
+
+  it('pauses on a push frame too', () => {
+    const seen: Delivery[] = [];
+    const decoder: Decoder = new Decoder({
+      onReply: (reply) => seen.push({ reply }),
+      onPush: (push) => {
+        seen.push({ push });
+        decoder.pause();
+      },
+    });
+    const chunk = Buffer.from('>0\r\n>1\r\n+a\r\n+b\r\n');
+    assert.equal(decoder.feed(chunk), 4);
+    assert.equal(decoder.feed(chunk.subarray(4)), 8);
+    assert.equal(decoder.feed(chunk.subarray(12)), 4);
+    assert.deepStrictEqual(seen, [{ push: [] }, { push: ['a'] }, { reply: 'b' }]);
+  });
+
+  it('delivers exactly what an unpaused decoder does, whatever the values, chunks and pauses', () => {
+    const random = new Random(0x9a05e);
+    for (let iteration = 0; iteration < 2000; iteration++) {
+      const buffers = random.int(3) === 0;
+      const samples = Array.from({ length: 1 + random.int(6) }, () => randomDelivery(random, 4, buffers));
+      const wire = Buffer.concat(samples.map((sample) => sample.wire));
+      const deliveries: Delivery[] = [];
+      const pauseOneIn = 1 + random.int(3);
+      const decoder: Decoder = new Decoder({
+        onReply: (reply) => {
+          deliveries.push({ reply });
+          if (random.int(pauseOneIn) === 0) decoder.pause();
+        },
+        onPush: (push) => {
+          deliveries.push({ push });
+          if (random.int(pauseOneIn) === 0) decoder.pause();
+        },
+      });
+      decoder.returnBuffers = buffers;
+      let start = 0;
+      for (const cut of [...randomCuts(random, wire.length, random.pick([1, 3, 16, 256])), wire.length]) {
+        if (cut > start) feedAll(decoder, Buffer.from(wire.subarray(start, cut)));
+        start = cut;
+      }
+      assert.deepStrictEqual(
+        deliveries,
+        samples.map((sample) => sample.expected),
+        `iteration ${iteration}`,
+      );
+    }
+  });
+});
+
 describe('Decoder.reset', () => {
   it('drops a partial value so the next input starts fresh', () => {
     const { decoder, deliveries } = recordingDecoder();
