@@ -81,11 +81,38 @@ export function encodedNameOf(name: string): EncodedName {
   return encoded;
 }
 
+/** The resolving function of the promise being made: a shared executor, no closure per command. */
+let made: ((value: unknown) => void) | undefined;
+function keepResolve(resolve: (value: unknown) => void): void {
+  made = resolve;
+}
+
+// Bits of `Command.#flags`.
+const BUFFERS = 1;
+const RETRYABLE = 2;
+const RUNS_CODE = 4;
+const QUIET = 8;
+const FAILED = 16;
+
+/** What few commands carry: kept off the command itself, so the common one stays small. */
+class Rare {
+  resent = 0;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  group: object | undefined = undefined;
+  onSent: ((connection: CommandChannel) => void) | undefined = undefined;
+}
+
 /**
  * One command on its way through a connection: its bytes-to-be, where its reply goes, and the
  * facts the connection needs to keep DESIGN §3 (may it be retried? did it run user code?).
  * A class rather than closures so the hot path allocates one object and one promise per call;
  * the same object travels through every attempt (a cluster's redirects, a script's reload).
+ *
+ * Kept small (1M commands in flight are 1M of these): booleans share one field, what few
+ * commands carry (a signal, a transaction group, a resend count) lives in a side object made on
+ * first use, and the promise keeps one resolving function — a rejection resolves it with a
+ * rejected promise, which costs an allocation on the rare path instead of a function per call.
  */
 export class Command {
   readonly name: string;
@@ -94,51 +121,104 @@ export class Command {
   readonly shapers: ReplyShapers | undefined;
   readonly promise: Promise<unknown>;
   state: CommandState = CommandState.Queued;
-  /** Reply blob strings as Buffers. */
-  buffers = false;
-  /** Safe to send again after a connection loss: a repeat changes nothing. */
-  retryable = false;
-  /** Runs a script or a function: an error reply may follow writes (see `ReplyError.attach`). */
-  runsCode = false;
-  /** A higher layer taking part in this command's failures and batches (scripting). */
-  hook: CommandHook | undefined = undefined;
-  /** How many times a hook has sent it again after a failure. */
-  resent = 0;
   /** Absolute deadline in ms (performance.now()), 0 for none. */
   deadline = 0;
-  signal: AbortSignal | undefined = undefined;
-  /** Why it was rejected, once it was (a batch refuses itself if a call was refused on creation). */
-  error: Error | undefined = undefined;
-  /** What it resolved to, once it did (a batch gathers its results from here). */
-  value: unknown = undefined;
+  /** A higher layer taking part in this command's failures and batches (scripting). */
+  hook: CommandHook | undefined = undefined;
   /** Told when the command settles (a pipeline or transaction counting its commands). */
   listener: SettleListener | undefined = undefined;
-  /** Queued in a batch: a rejection nobody awaits is not reported as unhandled. */
-  quiet = false;
-  /**
-   * The transaction it belongs to, shared by MULTI, the queued commands and EXEC: once one of
-   * them was written, the others are never sent on a later socket.
-   */
-  group: object | undefined = undefined;
-  /** Runs when the command is accepted by a connection (a description's effect on its state). */
-  onSent: ((connection: CommandChannel) => void) | undefined = undefined;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: Error) => void;
-  #onAbort: (() => void) | undefined;
+  #flags = 0;
+  /** The value it resolved to, or the error it was rejected with (FAILED set). */
+  #result: unknown = undefined;
+  #rare: Rare | undefined = undefined;
+  #resolve: (value: unknown) => void;
 
   constructor(name: string, encodedName: EncodedName, args: readonly RedisArg[], shapers?: ReplyShapers) {
     this.name = name;
     this.encodedName = encodedName;
     this.args = args;
     this.shapers = shapers;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.promise = new Promise(keepResolve);
+    this.#resolve = made!;
+    made = undefined;
   }
 
   get isDone(): boolean {
     return this.state === CommandState.Done;
+  }
+
+  /** Reply blob strings as Buffers. */
+  get buffers(): boolean {
+    return (this.#flags & BUFFERS) !== 0;
+  }
+  set buffers(on: boolean) {
+    this.#flag(BUFFERS, on);
+  }
+
+  /** Safe to send again after a connection loss: a repeat changes nothing. */
+  get retryable(): boolean {
+    return (this.#flags & RETRYABLE) !== 0;
+  }
+  set retryable(on: boolean) {
+    this.#flag(RETRYABLE, on);
+  }
+
+  /** Runs a script or a function: an error reply may follow writes (see `ReplyError.attach`). */
+  get runsCode(): boolean {
+    return (this.#flags & RUNS_CODE) !== 0;
+  }
+  set runsCode(on: boolean) {
+    this.#flag(RUNS_CODE, on);
+  }
+
+  /** Queued in a batch: a rejection nobody awaits is not reported as unhandled. */
+  get quiet(): boolean {
+    return (this.#flags & QUIET) !== 0;
+  }
+  set quiet(on: boolean) {
+    this.#flag(QUIET, on);
+  }
+
+  /** Why it was rejected, once it was (a batch refuses itself if a call was refused on creation). */
+  get error(): Error | undefined {
+    return (this.#flags & FAILED) !== 0 ? (this.#result as Error) : undefined;
+  }
+
+  /** What it resolved to, once it did (a batch gathers its results from here). */
+  get value(): unknown {
+    return (this.#flags & FAILED) !== 0 ? undefined : this.#result;
+  }
+
+  /** How many times a hook has sent it again after a failure. */
+  get resent(): number {
+    return this.#rare?.resent ?? 0;
+  }
+  set resent(count: number) {
+    this.#rareFields().resent = count;
+  }
+
+  /** The AbortSignal it watches, if any (see `watchSignal`). */
+  get signal(): AbortSignal | undefined {
+    return this.#rare?.signal;
+  }
+
+  /**
+   * The transaction it belongs to, shared by MULTI, the queued commands and EXEC: once one of
+   * them was written, the others are never sent on a later socket.
+   */
+  get group(): object | undefined {
+    return this.#rare?.group;
+  }
+  set group(group: object | undefined) {
+    if (group !== undefined || this.#rare !== undefined) this.#rareFields().group = group;
+  }
+
+  /** Runs when the command is accepted by a connection (a description's effect on its state). */
+  get onSent(): ((connection: CommandChannel) => void) | undefined {
+    return this.#rare?.onSent;
+  }
+  set onSent(onSent: ((connection: CommandChannel) => void) | undefined) {
+    if (onSent !== undefined || this.#rare !== undefined) this.#rareFields().onSent = onSent;
   }
 
   /** Settles with `reply`, shaped for protocol `resp` when the command has shapers. */
@@ -161,12 +241,16 @@ export class Command {
   reject(error: Error | RedisError): void {
     if (this.state === CommandState.Done) return;
     this.state = CommandState.Done;
-    this.error = error;
-    if (this.#onAbort !== undefined) this.#detachSignal();
-    // A batch reports failures from exec(); a queued call nobody awaits must not become an
-    // unhandled rejection. Guarding only here keeps successful calls free of the extra handler.
-    if (this.quiet) this.promise.catch(ignore);
-    this.#reject(error);
+    this.#flags |= FAILED;
+    this.#result = error;
+    if (this.#rare?.onAbort !== undefined) this.#detachSignal();
+    const rejection = Promise.reject(error);
+    // The promise adopts `rejection`, which is therefore handled; whether the command's own
+    // promise is awaited is the caller's affair — except in a batch, which reports failures from
+    // exec(): a queued call nobody awaits must not become an unhandled rejection.
+    rejection.catch(ignore);
+    this.#resolve(rejection);
+    if ((this.#flags & QUIET) !== 0) this.promise.catch(ignore);
     this.listener?.commandSettled();
   }
 
@@ -180,21 +264,32 @@ export class Command {
 
   /** Calls `onAbort` when the signal fires; detached automatically when the command settles. */
   watchSignal(signal: AbortSignal, onAbort: () => void): void {
-    this.signal = signal;
-    this.#onAbort = onAbort;
+    const rare = this.#rareFields();
+    rare.signal = signal;
+    rare.onAbort = onAbort;
     signal.addEventListener('abort', onAbort, { once: true });
   }
 
   #settle(value: unknown): void {
     this.state = CommandState.Done;
-    if (this.#onAbort !== undefined) this.#detachSignal();
-    this.value = value;
+    if (this.#rare?.onAbort !== undefined) this.#detachSignal();
+    this.#result = value;
     this.#resolve(value);
     this.listener?.commandSettled();
   }
 
+  #flag(bit: number, on: boolean): void {
+    this.#flags = on ? this.#flags | bit : this.#flags & ~bit;
+  }
+
+  #rareFields(): Rare {
+    this.#rare ??= new Rare();
+    return this.#rare;
+  }
+
   #detachSignal(): void {
-    this.signal?.removeEventListener('abort', this.#onAbort!);
-    this.#onAbort = undefined;
+    const rare = this.#rare!;
+    rare.signal?.removeEventListener('abort', rare.onAbort!);
+    rare.onAbort = undefined;
   }
 }
