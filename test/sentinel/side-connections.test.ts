@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import {
   type Client,
   ConnectionError,
@@ -136,90 +136,108 @@ for (const resp of PROTOCOLS) {
       await db.quit();
     });
 
-    describe('across a SENTINEL FAILOVER', () => {
-      let db: Sentinel;
-      let from: RedisServer;
-      let to: RedisServer;
-      const channel = uniqueKey(`alerts${resp}`);
-      const inbox: string[][] = [];
-      let channelEvents: string[];
-      let patternEvents: string[];
-      let inFlight: Promise<unknown>;
+    acrossFailover(resp, 'SENTINEL FAILOVER');
+    acrossFailover(resp, 'kill -9');
+  });
+}
 
-      before(async () => {
-        await shared.harness.waitForAgreement();
-        db = await shared.newSentinel({ resp });
-        const sub = await db.subscribe(channel, (message, name) => inbox.push([message, name]));
-        const psub = await db.psubscribe(`${channel}.*`, (message, name, pattern) =>
-          inbox.push([message, name, pattern]),
-        );
-        channelEvents = recordEvents(sub);
-        patternEvents = recordEvents(psub);
-        // A pooled dedicated connection to the old primary, idle once this returns.
-        assert.equal((await db.isolated(whereRuns)).role, 'master');
-        const old = await shared.harness.primary();
-        inFlight = db.blpop(uniqueKey('never-pushed'), 0);
-        inFlight.catch(() => undefined);
-        await eventually(
-          'the BLPOP blocks on the old primary',
-          async () => (await blockedClients(old)) === 1,
-        );
+/**
+ * One failover of the primary (`SENTINEL FAILOVER`, or `kill -9` and a promotion), shared by the
+ * tests that look at what it did to a subscription, the dedicated pool and a blocked BLPOP.
+ */
+function acrossFailover(resp: 2 | 3, how: 'SENTINEL FAILOVER' | 'kill -9'): void {
+  describe(`across a ${how} of the primary`, () => {
+    let db: Sentinel;
+    let from: RedisServer;
+    let to: RedisServer;
+    const channel = uniqueKey(`alerts${resp}`);
+    const inbox: string[][] = [];
+    let channelEvents: string[];
+    let patternEvents: string[];
+    let inFlight: Promise<unknown>;
 
+    before(async () => {
+      await shared.harness.waitForAgreement();
+      db = await shared.newSentinel({ resp });
+      const sub = await db.subscribe(channel, (message, name) => inbox.push([message, name]));
+      const psub = await db.psubscribe(`${channel}.*`, (message, name, pattern) =>
+        inbox.push([message, name, pattern]),
+      );
+      channelEvents = recordEvents(sub);
+      patternEvents = recordEvents(psub);
+      const old = await shared.harness.primary();
+      inFlight = db.blpop(uniqueKey('never-pushed'), 0);
+      inFlight.catch(() => undefined);
+      await eventually('the BLPOP blocks on the old primary', async () => (await blockedClients(old)) === 1);
+      // A second dedicated connection to the old primary, idle in the pool once this returns.
+      assert.deepEqual(await db.isolated(whereRuns), { role: 'master', port: old.port });
+
+      if (how === 'SENTINEL FAILOVER') {
         ({ from, to } = await shared.harness.failover());
-        assert.equal(from, old);
-        await eventually(
-          'both subscriptions resumed',
-          () => channelEvents.includes('resumed') && patternEvents.includes('resumed'),
-        );
-      });
+      } else {
+        from = await shared.harness.killPrimary();
+        to = await shared.harness.waitForNewPrimary(from);
+      }
+      assert.equal(from, old);
+      await eventually(
+        'both subscriptions resumed',
+        () => channelEvents.includes('resumed') && patternEvents.includes('resumed'),
+      );
+    });
 
-      test('the subscriptions report interrupted, then resumed, and receive what the new primary publishes', async () => {
-        assert.deepEqual(channelEvents, ['interrupted CONNECTION_LOST', 'resumed']);
-        assert.deepEqual(patternEvents, ['interrupted CONNECTION_LOST', 'resumed']);
-        assert.equal(await subscribers(to, channel), 1, 'subscribed on the new primary');
+    after(async () => {
+      db?.disconnect();
+      if (how === 'kill -9' && from !== undefined) await shared.harness.revive(from);
+    });
+
+    test('the subscriptions report interrupted, then resumed, and receive what the new primary publishes', async () => {
+      assert.deepEqual(channelEvents, ['interrupted CONNECTION_LOST', 'resumed']);
+      assert.deepEqual(patternEvents, ['interrupted CONNECTION_LOST', 'resumed']);
+      assert.equal(await subscribers(to, channel), 1, 'subscribed on the new primary');
+      if (how === 'SENTINEL FAILOVER') {
         assert.equal(await subscribers(from, channel), 0, 'no longer subscribed on the demoted one');
-        const newPrimary = await shared.direct(to);
-        assert.equal(await newPrimary.call('PUBLISH', channel, 'after'), 1);
-        assert.equal(await newPrimary.call('PUBLISH', `${channel}.fire`, 'after too'), 1);
-        await eventually('both messages arrived', () => inbox.length >= 2);
-        assert.deepEqual(inbox, [
-          ['after', channel],
-          ['after too', `${channel}.fire`, `${channel}.*`],
-        ]);
-      });
+      }
+      const newPrimary = await shared.direct(to);
+      assert.equal(await newPrimary.call('PUBLISH', channel, 'after'), 1);
+      assert.equal(await newPrimary.call('PUBLISH', `${channel}.fire`, 'after too'), 1);
+      await eventually('both messages arrived', () => inbox.length >= 2);
+      assert.deepEqual(inbox, [
+        ['after', channel],
+        ['after too', `${channel}.fire`, `${channel}.*`],
+      ]);
+    });
 
-      test('isolated() runs on the new primary: the pooled connection to the old one is never handed out', async () => {
-        const key = uniqueKey(`after-failover${resp}`);
-        for (let round = 0; round < 3; round++) {
-          const result = await db.isolated(async (conn) => {
-            const where = await whereRuns(conn);
-            await conn.watch(key);
-            const tx = conn.multi();
-            tx.incr(key);
-            return { where, exec: await tx.exec() };
-          });
-          assert.deepEqual(result, { where: { role: 'master', port: to.port }, exec: [round + 1] });
-        }
-        assert.equal(await (await shared.direct(to)).get(key), '3');
-      });
+    test('isolated() runs on the new primary: the pooled connection to the old one is never handed out', async () => {
+      const key = uniqueKey(`after-failover${resp}`);
+      for (let round = 0; round < 3; round++) {
+        const result = await db.isolated(async (conn) => {
+          const where = await whereRuns(conn);
+          await conn.watch(key);
+          const tx = conn.multi();
+          tx.incr(key);
+          return { where, exec: await tx.exec() };
+        });
+        assert.deepEqual(result, { where: { role: 'master', port: to.port }, exec: [round + 1] });
+      }
+      assert.equal(await (await shared.direct(to)).get(key), '3');
+    });
 
-      test('a BLPOP blocked on the old primary fails as may-have-run; a new one blocks on the new primary', async () => {
-        const error = await inFlight.then(
-          () => assert.fail('the BLPOP on the old primary answered'),
-          (reason: unknown) => reason,
-        );
-        assert.ok(error instanceof ConnectionError, String(error));
-        assert.equal(error.code, 'CONNECTION_LOST');
-        assert.equal(error.mayHaveRun, true);
+    test('a BLPOP blocked on the old primary fails as may-have-run; a new one blocks on the new primary', async () => {
+      const error = await inFlight.then(
+        () => assert.fail('the BLPOP on the old primary answered'),
+        (reason: unknown) => reason,
+      );
+      assert.ok(error instanceof ConnectionError, String(error));
+      assert.equal(error.code, 'CONNECTION_LOST');
+      assert.equal(error.mayHaveRun, true);
+      if (how === 'SENTINEL FAILOVER') {
         assert.equal(await blockedClients(from), 0, 'nothing left blocked on the demoted primary');
-
-        const queue = uniqueKey(`queue-after${resp}`);
-        const popped = db.blpop(queue, 5);
-        await eventually('the BLPOP blocks on the new primary', async () => (await blockedClients(to)) === 1);
-        await (await shared.direct(to)).call('RPUSH', queue, 'job');
-        assert.deepEqual(await popped, [queue, 'job']);
-        await db.quit();
-      });
+      }
+      const queue = uniqueKey(`queue-after${resp}`);
+      const popped = db.blpop(queue, 5);
+      await eventually('the BLPOP blocks on the new primary', async () => (await blockedClients(to)) === 1);
+      await (await shared.direct(to)).call('RPUSH', queue, 'job');
+      assert.deepEqual(await popped, [queue, 'job']);
     });
   });
 }
