@@ -136,6 +136,26 @@ for (const resp of PROTOCOLS) {
       await db.quit();
     });
 
+    test('keyPrefix prefixes the keys of commands, isolated() sessions and blocking commands', async () => {
+      await shared.harness.waitForAgreement();
+      const db = await shared.newSentinel({ resp, keyPrefix: 'sp:' });
+      const primary = await shared.direct(await shared.harness.primary());
+      const key = uniqueKey(`prefixed${resp}`);
+      await db.set(key, 'plain');
+      assert.equal(await primary.get(`sp:${key}`), 'plain');
+      await db.isolated(async (conn) => {
+        await conn.watch(key);
+        const tx = conn.multi();
+        tx.set(key, 'isolated');
+        return tx.exec();
+      });
+      assert.equal(await primary.get(`sp:${key}`), 'isolated');
+      await primary.call('RPUSH', `sp:${key}:queue`, 'job');
+      assert.deepEqual(await db.blpop(`${key}:queue`, 1), [`sp:${key}:queue`, 'job']);
+      assert.equal(await primary.exists(key), 0, 'nothing written without the prefix');
+      await db.quit();
+    });
+
     acrossFailover(resp, 'SENTINEL FAILOVER');
     acrossFailover(resp, 'kill -9');
   });
