@@ -46,10 +46,11 @@ export class Client extends BaseClient {
     for (const event of ['connect', 'ready', 'reconnecting', 'end', 'push'] as const) {
       this.#connection.on(event, (...args: unknown[]) => this.emit(event, ...args));
     }
-    const { connection, commandTimeout, dedicatedConnections } = this.#options;
+    const { connection, commandTimeout, keyPrefix, dedicatedConnections } = this.#options;
     this.#sides = new SideConnections(this.#connection, {
       connection,
       commandTimeout,
+      keyPrefix,
       dedicatedConnections,
       placement: () => onOneServer(connection.host, connection.port),
     });

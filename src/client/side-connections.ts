@@ -14,6 +14,7 @@ export interface SideConnectionOptions {
    */
   readonly connection: ConnectionOptions;
   readonly commandTimeout: number;
+  readonly keyPrefix: string;
   readonly dedicatedConnections: number;
   /** Where subscriptions live; asked once, on the first subscribe. */
   readonly placement: () => Placement;
@@ -62,11 +63,12 @@ export class SideConnections {
 
   /** Where `isolated()` sessions get their connections: the dedicated pool. */
   isolation(): IsolationBinding {
-    const commandTimeout = this.#options.commandTimeout;
+    const { commandTimeout, keyPrefix } = this.#options;
     return {
       slotOf: () => ANY_SLOT,
       pinsToSlot: false,
       commandTimeout,
+      keyPrefix,
       lease: async () => {
         this.#refuseUnlessOpen('isolated()');
         const pool = this.#dedicatedPool();

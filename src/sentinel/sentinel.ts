@@ -5,6 +5,7 @@ import { sendBatch } from '../client/batch.js';
 import { createCommand } from '../client/command-factory.js';
 import { abortDedicated } from '../client/dedicated-pool.js';
 import type { IsolationBinding } from '../client/isolated.js';
+import { prefixKeys } from '../client/key-prefix.js';
 import { SideConnections } from '../client/side-connections.js';
 import { blockTimeOf, type CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
@@ -108,7 +109,7 @@ export class Sentinel extends BaseClient {
     // Before the side connections: their pool resumes on `ready` once the primary is current.
     const verified = new VerifiedPrimary(this.#connection, () => this.#primary, this.#resolved.name);
     this.#verified = verified;
-    const { connection, commandTimeout, dedicatedConnections } = this.#resolved.data;
+    const { connection, commandTimeout, keyPrefix, dedicatedConnections } = this.#resolved.data;
     const whenKnown = () => verified.whenKnown(connection.connectTimeout);
     this.#sides = new SideConnections(this.#connection, {
       // Where the connection verified the primary, and checked there again (ROLE) on every socket.
@@ -118,6 +119,7 @@ export class Sentinel extends BaseClient {
         verifyServer: requireRole('master', () => this.#primary),
       },
       commandTimeout,
+      keyPrefix,
       dedicatedConnections,
       placement: () =>
         onMovingServer(
@@ -265,7 +267,9 @@ export class Sentinel extends BaseClient {
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    return createCommand(spec, args, hook, options, this.#resolved.data.commandTimeout, this.#abort);
+    const { keyPrefix, commandTimeout } = this.#resolved.data;
+    const keyed = keyPrefix === '' ? args : prefixKeys(spec.keys, args, keyPrefix);
+    return createCommand(spec, keyed, hook, options, commandTimeout, this.#abort);
   }
 
   /** @internal */
