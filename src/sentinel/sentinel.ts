@@ -66,6 +66,11 @@ export interface Sentinel extends Commands {}
  *   function libraries reach replicas, and so a promoted primary, by replication.
  * - With `replicaReads`, read-only commands that have keys (and `_RO` scripts and functions) go
  *   to the healthy replicas in turn; see `SentinelOptions.replicaReads`.
+ * - Subscriptions, blocking commands and `isolated()` run on connections of their own, as on a
+ *   `Client`, to the primary the connection verified (and checked with ROLE again). When the
+ *   primary moves they leave the old one at once: subscriptions report `interrupted`, then
+ *   `resumed` on the new primary; blocking calls and sessions there fail with `CONNECTION_LOST`;
+ *   pooled connections to it are closed; callers waiting for one go to the new primary.
  *
  * Events: those of `Client` (`connect`, `ready`, `reconnecting`, `error`, `end`, `push`), and
  * `failover` ({ from, to } as `host:port`) when the connection has reached a new primary.
