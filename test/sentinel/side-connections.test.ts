@@ -136,6 +136,27 @@ for (const resp of PROTOCOLS) {
       await db.quit();
     });
 
+    test('with replicaReads, a blocking XREAD blocks on a dedicated connection to the primary, not on a replica', async () => {
+      await shared.harness.waitForAgreement();
+      const db = await shared.newSentinel({ resp, replicaReads: true });
+      const primary = await shared.harness.primary();
+      const replicas = await shared.harness.replicas();
+      const stream = uniqueKey(`stream${resp}`);
+      const read = db.xread({ [stream]: '$' }, { block: 5000 });
+      await eventually('the XREAD blocks on the primary', async () => (await blockedClients(primary)) === 1);
+      for (const replica of replicas)
+        assert.equal(await blockedClients(replica), 0, `${replica.port} blocked`);
+      // The replicas' shared connections still serve reads at once.
+      const started = performance.now();
+      assert.equal(await db.get(uniqueKey('absent')), null);
+      assert.ok(performance.now() - started < 200, 'a replica read waited behind the XREAD');
+      const id = await (await shared.direct(primary)).call('XADD', stream, '*', 'field', 'value');
+      const reply = await read;
+      assert.ok(reply !== null, 'the XREAD returned what was added');
+      assert.equal(JSON.stringify(reply).includes(String(id)), true, JSON.stringify(reply));
+      await db.quit();
+    });
+
     test('keyPrefix prefixes the keys of commands, isolated() sessions and blocking commands', async () => {
       await shared.harness.waitForAgreement();
       const db = await shared.newSentinel({ resp, keyPrefix: 'sp:' });
