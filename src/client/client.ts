@@ -1,17 +1,17 @@
 import { inspect } from 'node:util';
 import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
-import { ConnectionError } from '../errors.js';
-import { onOneServer, PubSub } from '../pubsub/pubsub.js';
+import { onOneServer, type PubSub } from '../pubsub/pubsub.js';
 import type { RedisArg } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { BaseClient } from './base-client.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
-import { abortDedicated, DedicatedPool } from './dedicated-pool.js';
-import { ANY_SLOT, type IsolationBinding } from './isolated.js';
+import { abortDedicated } from './dedicated-pool.js';
+import type { IsolationBinding } from './isolated.js';
 import { prefixKeys } from './key-prefix.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import { SideConnections } from './side-connections.js';
 import { blockTimeOf, type CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
 
@@ -36,10 +36,8 @@ export class Client extends BaseClient {
   readonly #connection: Connection;
   /** A second connection for SCRIPT KILL / FUNCTION KILL, which cannot queue behind a busy script. */
   #control: Connection | undefined;
-  /** Connections of their own for blocking commands and `isolated()`, made on first use. */
-  #dedicated: DedicatedPool | undefined;
-  /** Subscriptions, on a connection of their own, made on first use. */
-  #pubsub: PubSub | undefined;
+  /** Subscriptions, blocking commands and `isolated()`, on connections of their own. */
+  readonly #sides: SideConnections;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -48,15 +46,13 @@ export class Client extends BaseClient {
     for (const event of ['connect', 'ready', 'reconnecting', 'end', 'push'] as const) {
       this.#connection.on(event, (...args: unknown[]) => this.emit(event, ...args));
     }
-    // While the server is away, blocking calls wait for it like the shared connection's commands.
-    const offlineTimeout = this.#options.connection.offlineTimeout;
-    this.#connection.on('reconnecting', () => this.#dedicated?.pause(offlineTimeout));
-    this.#connection.on('ready', () => this.#dedicated?.resume());
-    // Closed for good (reconnecting gave up): blocking calls waiting for it fail. Subscriptions
-    // follow their own reconnect attempts (the same strategy) and end with its error.
-    this.#connection.on('end', () => {
-      this.#dedicated?.close();
-      this.#dedicated = undefined;
+    const { connection, commandTimeout, keyPrefix, dedicatedConnections } = this.#options;
+    this.#sides = new SideConnections(this.#connection, {
+      connection,
+      commandTimeout,
+      keyPrefix,
+      dedicatedConnections,
+      placement: () => onOneServer(connection.host, connection.port),
     });
     this.#connection.on('error', (error: Error) => {
       if (this.listenerCount('error') > 0) this.emit('error', error);
@@ -85,7 +81,7 @@ export class Client extends BaseClient {
   async quit(): Promise<void> {
     const control = this.#control;
     this.#control = undefined;
-    this.#closeSideConnections();
+    this.#sides.close();
     await Promise.all([this.#connection.quit(), control?.quit()]);
   }
 
@@ -93,7 +89,7 @@ export class Client extends BaseClient {
   disconnect(): void {
     this.#control?.disconnect();
     this.#control = undefined;
-    this.#closeSideConnections();
+    this.#sides.close();
     this.#connection.disconnect();
   }
 
@@ -130,7 +126,7 @@ export class Client extends BaseClient {
     if (need === 'shared') this.#connection.send(command);
     else if (need === 'control') this.#sendOnControl(command);
     else if (need === 'blocking' && blockTimeOf(spec, command.args) !== undefined)
-      this.#sendBlocking(command);
+      this.#sides.sendBlocking(command);
     else this.#connection.send(command);
   }
 
@@ -172,67 +168,12 @@ export class Client extends BaseClient {
 
   /** @internal */
   _pubsub(): PubSub {
-    this.#refuseUnlessOpen('subscribe');
-    if (this.#pubsub === undefined) {
-      const { connection, commandTimeout } = this.#options;
-      this.#pubsub = new PubSub(onOneServer(connection.host, connection.port), {
-        connection,
-        reconnect: connection.reconnect,
-        subscribeTimeout: commandTimeout || connection.offlineTimeout,
-      });
-    }
-    return this.#pubsub;
+    return this.#sides.pubsub();
   }
 
   /** @internal */
   _isolation(): IsolationBinding {
-    const commandTimeout = this.#options.commandTimeout;
-    return {
-      slotOf: () => ANY_SLOT,
-      pinsToSlot: false,
-      commandTimeout,
-      lease: async () => {
-        this.#refuseUnlessOpen('isolated()');
-        const pool = this.#dedicatedPool();
-        const connection = await pool.lease(commandTimeout > 0 ? performance.now() + commandTimeout : 0);
-        return { connection, release: (clean: boolean) => pool.giveBack(connection, clean) };
-      },
-    };
-  }
-
-  /** A blocking call goes to a connection of its own, so it never delays the shared one. */
-  #sendBlocking(command: Command): void {
-    const status = this.#connection.status;
-    const refused = status === 'closing' || status === 'closed' || status === 'idle';
-    if (refused || (status !== 'ready' && !this.#options.connection.offlineQueue)) {
-      // Same answer as the main connection would give; never open a socket for a closed client.
-      this.#connection.send(command);
-      return;
-    }
-    this.#dedicatedPool().send(command);
-  }
-
-  #dedicatedPool(): DedicatedPool {
-    if (this.#dedicated === undefined) {
-      const { connection, dedicatedConnections } = this.#options;
-      this.#dedicated = new DedicatedPool(connection, dedicatedConnections, connection.maxQueuedCommands);
-      if (this.#connection.status !== 'ready') this.#dedicated.pause(connection.offlineTimeout);
-    }
-    return this.#dedicated;
-  }
-
-  #refuseUnlessOpen(what: string): void {
-    const status = this.#connection.status;
-    if (status === 'idle') throw new ConnectionError(`${what}: call connect() first`, 'NOT_CONNECTED', false);
-    if (status === 'closing' || status === 'closed') {
-      throw new ConnectionError(`${what}: the client is closed`, 'CONNECTION_CLOSED', false);
-    }
-  }
-
-  #closeSideConnections(): void {
-    this.#pubsub?.close();
-    this.#dedicated?.close();
-    this.#dedicated = undefined;
+    return this.#sides.isolation();
   }
 
   /**

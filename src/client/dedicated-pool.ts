@@ -93,6 +93,8 @@ export class DedicatedPool {
   #offline = false;
   #offlineTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Counts `closeConnections()`: a connection opened before the latest one is not kept. */
+  #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   readonly #runDone = (run: Run) => {
@@ -176,6 +178,18 @@ export class DedicatedPool {
     this.#drain();
   }
 
+  /**
+   * The server these connections reach is no longer the one wanted (a Sentinel failover): closes
+   * the idle ones, drops the busy ones — their commands fail as lost, may have run, with `reason`
+   * as the cause — and discards those still opening. Waiting callers stay queued for new ones.
+   */
+  closeConnections(reason: Error): void {
+    this.#generation++;
+    for (const connection of this.#idle.splice(0)) connection.disconnect();
+    // Not disconnect(): its error would blame the server for closing; this one says why.
+    for (const connection of this.#busy) connection.reconnectNow(reason);
+  }
+
   /** Fails the waiting callers (they did not run) and closes every connection. */
   close(): void {
     if (this.#closed) return;
@@ -257,6 +271,7 @@ export class DedicatedPool {
 
   #open(): void {
     this.#opening++;
+    const generation = this.#generation;
     const connection = new Connection(this.#options);
     // Problems reach callers through their commands; an unobserved one must not crash the process.
     connection.on('error', () => undefined);
@@ -267,7 +282,9 @@ export class DedicatedPool {
           connection.disconnect();
           return;
         }
-        this.#idle.push(connection);
+        // Opened to the server the pool has since left: the next drain opens another.
+        if (generation !== this.#generation) connection.disconnect();
+        else this.#idle.push(connection);
         this.#drain();
       },
       (error: Error) => {

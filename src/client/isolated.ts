@@ -5,6 +5,7 @@ import type { RedisArg, RespValue } from '../resp/types.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
 import { type ScanRequest, standalonePages } from './iterators.js';
+import { prefixKeys } from './key-prefix.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -27,6 +28,8 @@ export interface IsolationBinding {
   /** A connection for this session alone, to the node serving `slot` (any node for `ANY_SLOT`). */
   lease(slot: number): Promise<IsolationLease>;
   readonly commandTimeout: number;
+  /** The client's `keyPrefix` ('' for none): a session's keys are the client's keys. */
+  readonly keyPrefix: string;
 }
 
 export interface IsolationLease {
@@ -101,7 +104,9 @@ export class IsolatedConnection extends /* @__PURE__ */ withCommands(Object) imp
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const command = createCommand(spec, args, hook, options, this.#binding.commandTimeout, this.#abort);
+    const prefix = this.#binding.keyPrefix;
+    const keyed = prefix === '' ? args : prefixKeys(spec.keys, args, prefix);
+    const command = createCommand(spec, keyed, hook, options, this.#binding.commandTimeout, this.#abort);
     if (command.isDone) return command;
     if (this.#finished) {
       command.reject(
@@ -112,7 +117,8 @@ export class IsolatedConnection extends /* @__PURE__ */ withCommands(Object) imp
       return command;
     }
     try {
-      this.#pin(spec, args);
+      // The prefixed keys decide the slot, as they do for the client's own commands.
+      this.#pin(spec, keyed);
     } catch (error) {
       command.reject(error as Error);
     }

@@ -205,6 +205,7 @@ export class Cluster extends BaseClient {
       slotOf: (spec, args) => (spec.keysKnown ? slotOfCall(spec.name, spec.keys, args) : ANY_SLOT),
       pinsToSlot: true,
       commandTimeout,
+      keyPrefix: this.#keyPrefix,
       lease: async (slot) => {
         if (this.#status !== 'ready') {
           throw new ConnectionError(

@@ -156,6 +156,16 @@ export class PubSub implements SubscriberHost, SubscriptionOwner {
     this.#subscribers.clear();
   }
 
+  /**
+   * Where topics belong changed behind the placement's back (a Sentinel failover): every
+   * subscriber connection closes with `reason`; its topics are reported interrupted and placed
+   * again, where `homeOf` says now.
+   */
+  relocate(reason: Error): void {
+    if (this.#closed) return;
+    for (const subscriber of this.#subscribers.values()) subscriber.close(reason);
+  }
+
   /** `Subscription.unsubscribe()`: lets go of its topics; resolves once the server agreed. */
   release(subscription: TopicListener, topics: readonly Topic[]): Promise<void> {
     const waits: Promise<void>[] = [];
@@ -364,12 +374,34 @@ function checkNames(kind: TopicKind, names: SubscriptionNames): Array<string | B
 
 /** The placement of a client of one server: everything lives there. */
 export function onOneServer(host: string, port: number): Placement {
-  const target: SubscriberTarget = { host, port, address: `${host}:${port}` };
+  const address = { host, port };
+  return onMovingServer(
+    () => address,
+    () => Promise.resolve(),
+  );
+}
+
+/**
+ * The placement of a client of one server that may move (a Sentinel's primary): everything lives
+ * where `current` says — nowhere while it says `undefined`, and `refresh` waits until it knows.
+ */
+export function onMovingServer(
+  current: () => { host: string; port: number } | undefined,
+  refresh: () => Promise<void>,
+): Placement {
+  let target: SubscriberTarget | undefined;
   return {
-    homeOf: () => target,
+    homeOf: () => {
+      const server = current();
+      if (server === undefined) return undefined;
+      if (target === undefined || target.host !== server.host || target.port !== server.port) {
+        target = { host: server.host, port: server.port, address: `${server.host}:${server.port}` };
+      }
+      return target;
+    },
     slotOf: () => NO_SLOT,
     redirected: () => false,
     failed: () => undefined,
-    refresh: () => Promise.resolve(),
+    refresh,
   };
 }

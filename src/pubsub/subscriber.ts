@@ -81,6 +81,8 @@ export class Subscriber {
       ...options,
       host: target.host,
       port: target.port,
+      // The placement chose the server: not wherever the client's own connection would go.
+      resolveAddress: undefined,
       reconnect: false,
       offlineQueue: false,
     });
@@ -125,8 +127,12 @@ export class Subscriber {
     }
   }
 
-  /** Closes the connection; its topics are reported lost unless the owner is closing too. */
-  close(): void {
+  /**
+   * Closes the connection; its topics are reported lost (with `reason`, when given, as the
+   * cause) unless the owner is closing too.
+   */
+  close(reason?: Error): void {
+    if (reason !== undefined) this.#lastError = reason;
     this.#connection.disconnect();
   }
 

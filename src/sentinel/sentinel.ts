@@ -3,19 +3,30 @@ import { inspect } from 'node:util';
 import { BaseClient } from '../client/base-client.js';
 import { sendBatch } from '../client/batch.js';
 import { createCommand } from '../client/command-factory.js';
-import type { CommandSpec } from '../client/spec.js';
+import { abortDedicated } from '../client/dedicated-pool.js';
+import type { IsolationBinding } from '../client/isolated.js';
+import { prefixKeys } from '../client/key-prefix.js';
+import { SideConnections } from '../client/side-connections.js';
+import { blockTimeOf, type CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
 import { Command, type CommandHook, type CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
 import type { HandshakeSend } from '../connection/handshake.js';
-import { ArgumentError, ConnectionError, ReplyError, SentinelError } from '../errors.js';
+import { ConnectionError, ReplyError, SentinelError } from '../errors.js';
+import { onMovingServer, type PubSub } from '../pubsub/pubsub.js';
 import type { RedisArg } from '../resp/types.js';
 import type { ServerAddress } from '../telemetry/channels.js';
 import { type Address, addressText, SentinelDirectory } from './directory.js';
 import { type ResolvedSentinelOptions, resolveSentinelOptions, type SentinelOptions } from './options.js';
 import { ReplicaPool, readFromReplica } from './replicas.js';
-import { probeRole, roleOf, wrongRole } from './role.js';
+import { probeRole, requireRole, roleOf, wrongRole } from './role.js';
 import { SentinelSubscriber } from './subscriber.js';
+import { VerifiedPrimary } from './verified-primary.js';
+
+/** Runs on a dedicated connection: a blocking command that blocks with these arguments. */
+function isBlocking(spec: CommandSpec, args: readonly RedisArg[]): boolean {
+  return spec.connection === 'blocking' && blockTimeOf(spec, args) !== undefined;
+}
 
 /** The sentinel channels followed: failovers, and replicas appearing, failing and recovering. */
 const CHANNELS = ['+switch-master', '+promoted-slave', '+slave', '+sdown', '-sdown'];
@@ -55,6 +66,11 @@ export interface Sentinel extends Commands {}
  *   function libraries reach replicas, and so a promoted primary, by replication.
  * - With `replicaReads`, read-only commands that have keys (and `_RO` scripts and functions) go
  *   to the healthy replicas in turn; see `SentinelOptions.replicaReads`.
+ * - Subscriptions, blocking commands and `isolated()` run on connections of their own, as on a
+ *   `Client`, to the primary the connection verified (and checked with ROLE again). When the
+ *   primary moves they leave the old one at once: subscriptions report `interrupted`, then
+ *   `resumed` on the new primary; blocking calls and sessions there fail with `CONNECTION_LOST`;
+ *   pooled connections to it are closed; callers waiting for one go to the new primary.
  *
  * Events: those of `Client` (`connect`, `ready`, `reconnecting`, `error`, `end`, `push`), and
  * `failover` ({ from, to } as `host:port`) when the connection has reached a new primary.
@@ -65,6 +81,8 @@ export class Sentinel extends BaseClient {
   readonly #directory: SentinelDirectory;
   readonly #connection: Connection;
   readonly #replicas: ReplicaPool | undefined;
+  /** Subscriptions, blocking commands and `isolated()`, on connections of their own to the primary. */
+  readonly #sides: SideConnections;
   #subscriber: SentinelSubscriber | undefined;
   /** A side connection to the primary for SCRIPT KILL / FUNCTION KILL (see `Client.scriptKill`). */
   #control: { connection: Connection; address: string } | undefined;
@@ -72,6 +90,8 @@ export class Sentinel extends BaseClient {
   #target: Address | undefined;
   /** The primary the connection last verified. */
   #primary: Address | undefined;
+  /** Where side connections go: `#primary`, while the connection is there and staying. */
+  readonly #verified: VerifiedPrimary;
   /** The primary the subscribed sentinel last announced, until the connection reaches it. */
   #announced: { address: Address; at: number } | undefined;
   #replicaRefresh: NodeJS.Timeout | undefined;
@@ -91,6 +111,27 @@ export class Sentinel extends BaseClient {
       this.#connection.on(event, (...args: unknown[]) => this.emit(event, ...args));
     }
     this.#connection.on('error', (error: Error) => this.#emitError(error));
+    // Before the side connections: their pool resumes on `ready` once the primary is current.
+    const verified = new VerifiedPrimary(this.#connection, () => this.#primary, this.#resolved.name);
+    this.#verified = verified;
+    const { connection, commandTimeout, keyPrefix, dedicatedConnections } = this.#resolved.data;
+    const whenKnown = () => verified.whenKnown(connection.connectTimeout);
+    this.#sides = new SideConnections(this.#connection, {
+      // Where the connection verified the primary, and checked there again (ROLE) on every socket.
+      connection: {
+        ...connection,
+        resolveAddress: whenKnown,
+        verifyServer: requireRole('master', () => this.#primary),
+      },
+      commandTimeout,
+      keyPrefix,
+      dedicatedConnections,
+      placement: () =>
+        onMovingServer(
+          () => verified.current,
+          () => whenKnown().then(() => undefined),
+        ),
+    });
     if (this.#resolved.replicaReads) {
       this.#replicas = new ReplicaPool(this.#resolved.data.connection, (error) => this.#emitError(error));
     }
@@ -164,6 +205,7 @@ export class Sentinel extends BaseClient {
     this.#stopFollowing();
     const control = this.#control?.connection;
     this.#control = undefined;
+    this.#sides.close();
     await Promise.all([this.#connection.quit(), control?.quit(), this.#replicas?.close(true)]);
   }
 
@@ -172,6 +214,7 @@ export class Sentinel extends BaseClient {
     this.#stopFollowing();
     this.#control?.connection.disconnect();
     this.#control = undefined;
+    this.#sides.close();
     void this.#replicas?.close(false);
     this.#connection.disconnect();
   }
@@ -189,7 +232,8 @@ export class Sentinel extends BaseClient {
     options: CommandOptions | undefined,
   ): Promise<unknown> {
     const replicas = this.#replicas;
-    if (replicas === undefined || spec.connection === 'control')
+    // Blocking calls hold a dedicated connection to the primary, never a replica's shared one.
+    if (replicas === undefined || spec.connection === 'control' || isBlocking(spec, args))
       return super._executeWith(spec, args, hook, options);
     const command = this._command(spec, args, hook, options);
     if (command.isDone) return command.promise;
@@ -217,6 +261,7 @@ export class Sentinel extends BaseClient {
   /** @internal */
   _dispatch(command: Command, spec: CommandSpec): void {
     if (spec.connection === 'control') this.#sendOnControl(command);
+    else if (isBlocking(spec, command.args)) this.#sides.sendBlocking(command);
     else this.#connection.send(command);
   }
 
@@ -227,7 +272,9 @@ export class Sentinel extends BaseClient {
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    return createCommand(spec, args, hook, options, this.#resolved.data.commandTimeout, this.#abort);
+    const { keyPrefix, commandTimeout } = this.#resolved.data;
+    const keyed = keyPrefix === '' ? args : prefixKeys(spec.keys, args, keyPrefix);
+    return createCommand(spec, keyed, hook, options, commandTimeout, this.#abort);
   }
 
   /** @internal */
@@ -240,24 +287,23 @@ export class Sentinel extends BaseClient {
     return this.#resolved.data.connection.db;
   }
 
-  readonly #abort = (command: Command) => this.#connection.abort(command);
+  readonly #abort = (command: Command) => {
+    if (!abortDedicated(command)) this.#connection.abort(command);
+  };
 
   /** @internal */
   _sendBatch(commands: readonly Command[]): void {
     sendBatch(this.#connection, commands);
   }
 
-  _pubsub(): never {
-    throw new ArgumentError(
-      'subscribe: pub/sub on a Sentinel client is not available yet; use a Client on the primary (sentinel.primary)',
-    );
+  /** @internal */
+  _pubsub(): PubSub {
+    return this.#sides.pubsub();
   }
 
-  /** `isolated()` through Sentinel is not built yet: refused with a clear error. @internal */
-  _isolation(): never {
-    throw new ArgumentError(
-      'isolated(): not available on a Sentinel client yet; use a Client on the primary (sentinel.primary)',
-    );
+  /** @internal */
+  _isolation(): IsolationBinding {
+    return this.#sides.isolation();
   }
 
   /** @internal */
@@ -321,6 +367,12 @@ export class Sentinel extends BaseClient {
     const previous = this.#primary;
     this.#primary = target;
     if (previous !== undefined && target !== undefined && addressText(previous) !== addressText(target)) {
+      // Reached without an announcement (one missed, or the old primary died first): the side
+      // connections may still be on the old primary.
+      if (!this.#verified.isMoving) {
+        const reason = `the primary of "${this.#resolved.name}" moved from ${addressText(previous)} to ${addressText(target)}`;
+        this.#sides.moved(new SentinelError(reason, 'FAILOVER'));
+      }
       this.emit('failover', { from: addressText(previous), to: addressText(target) });
       this.#scheduleReplicaRefresh(0);
     }
@@ -374,7 +426,13 @@ export class Sentinel extends BaseClient {
     const current = this.#primary;
     const there = current !== undefined && addressText(current) === addressText(address);
     if (there && this.#connection.status === 'ready') return;
-    this.#connection.reconnectNow(new SentinelError(reason, 'FAILOVER'));
+    const error = new SentinelError(reason, 'FAILOVER');
+    if (!there) {
+      // Before the connection leaves: from now on side connections wait for the new primary.
+      this.#verified.moving();
+      this.#sides.moved(error);
+    }
+    this.#connection.reconnectNow(error);
   }
 
   #scheduleReplicaRefresh(delay: number): void {

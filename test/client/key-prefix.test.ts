@@ -29,6 +29,22 @@ forEachProtocol((redis) => {
     assert.deepEqual(await prefixed.eval('return KEYS[1]', [a]), `app:${a}`);
   });
 
+  test('keyPrefix prefixes the keys of isolated() sessions, WATCH and their transactions included', async () => {
+    const prefixed = await redis.newClient({ keyPrefix: 'iso:' });
+    const key = uniqueKey('w');
+    await redis.client.set(`iso:${key}`, '5');
+    const result = await prefixed.isolated(async (conn) => {
+      await conn.watch(key);
+      const value = Number(await conn.get(key));
+      const tx = conn.multi();
+      tx.set(key, value + 1);
+      return tx.exec();
+    });
+    assert.deepEqual(result, ['OK']);
+    assert.equal(await redis.client.get(`iso:${key}`), '6');
+    assert.equal(await redis.client.get(key), null);
+  });
+
   test('keyPrefix leaves patterns and the caller’s arrays alone', async () => {
     const prefixed = await redis.newClient({ keyPrefix: 'app2:' });
     const keys: string[] = [uniqueKey('q')];

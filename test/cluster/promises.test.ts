@@ -53,6 +53,19 @@ describe('cluster promises', () => {
       assert.equal(await cluster.get(key), 'v');
     });
 
+    test(`RESP${resp}: keyPrefix applies in isolated() too, before the session's slot is chosen`, async () => {
+      const cluster = await shared.newCluster({ resp, keyPrefix: 'ci:' });
+      const key = uniqueKey('isolated');
+      await cluster.isolated(async (conn) => {
+        await conn.watch(key);
+        const tx = conn.multi();
+        tx.set(key, 'v');
+        return tx.exec();
+      });
+      const owner = await shared.ownerOf(slotOf(`ci:${key}`));
+      assert.equal(await (await shared.direct(owner)).get(`ci:${key}`), 'v');
+    });
+
     test(`RESP${resp}: a command before connect() fails as on a Client; connect() twice is one connect`, async () => {
       const cluster = new Cluster({ nodes: shared.cluster.urls, resp });
       await assert.rejects(cluster.get(uniqueKey()), { code: 'NOT_CONNECTED' });
