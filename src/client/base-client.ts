@@ -30,6 +30,7 @@ import { ClientView } from './view.js';
  */
 /** An event emitter made without options (its constructor's options type is not exported). */
 export abstract class Emitter extends EventEmitter {
+  // biome-ignore lint/complexity/noUselessConstructor: it hides EventEmitter's options from the published types.
   constructor() {
     super();
   }

@@ -3,7 +3,6 @@ import { type FunctionLibraryInfo, scriptingCommands } from '../client/commands/
 import type { CommandSpec } from '../client/spec.js';
 import { ArgumentError, RedisError } from '../errors.js';
 import { describe } from '../resp/encoder.js';
-import type { RedisArg, RespValue } from '../resp/types.js';
 import { decideLoad, type ReplacePolicy } from './library-load.js';
 import { type LintOption, lintBeforeSending } from './lint-option.js';
 import { RedisFunction } from './redis-function.js';
