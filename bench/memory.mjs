@@ -59,7 +59,6 @@ if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose
 
 const MiB = 2 ** 20;
 const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
-const perCommand = (bytes) => `${Math.round(bytes / count)} B`;
 
 /** Memory after full GCs: what is still reachable. */
 function settledMemory() {
