@@ -1,6 +1,6 @@
 // What commands cost in memory (issues 5 and 14). A program that prints numbers, not a test.
 //
-//   node --expose-gc bench/memory.mjs [--mode inflight|offline|growth|all] [--count N]
+//   node --expose-gc bench/memory.mjs [--mode inflight|offline|growth|all] [--count N] [--breakdown]
 //   (npm run bench:memory builds first and runs every mode)
 //
 //   inflight  N `client.evalsha(sha, [key], ['1'])` issued in one synchronous loop, none awaited,
@@ -9,6 +9,9 @@
 //             heap per command, then the server comes back and every reply is checked.
 //   growth    issue 5's check: 1M calls with 10k in flight, four times; the heap after GC must
 //             not grow from the first million to the last.
+//
+// --breakdown (inflight, offline) also prints which kinds of object grew, per command, from two
+// heap snapshots: slow, so use it with --count 20000 or so.
 //
 // With --mode all (the default) each mode runs in a child process of its own, so no mode
 // inherits another's heap, and a summary line per mode closes the output.
@@ -29,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Script } from 'redmoon';
 import { startRedis } from 'redmoon/testing';
+import { heapByKind, growth as heapGrowth } from './lib/heap-breakdown.mjs';
 
 const MODES = ['inflight', 'offline', 'growth'];
 const TARGET_BYTES = 250;
@@ -44,6 +48,8 @@ const { values: flags } = parseArgs({
     count: { type: 'string', default: '1000000' },
     // Set by --mode all for its children: print the result as one JSON line for the summary.
     'result-line': { type: 'boolean', default: false },
+    // inflight and offline: also which kinds of object the bytes are (heap snapshots; slow).
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const count = Number(flags.count);
@@ -116,6 +122,9 @@ const keys = Array.from({ length: KEY_COUNT }, (_, i) => `mem:${process.pid}:${i
 function issueAll(client, sha) {
   const peak = new PeakSampler();
   const before = settledMemory();
+  // Taken after `before` and before `live`, so the figures do not count the snapshots themselves.
+  const kindsBefore = flags.breakdown ? heapByKind() : undefined;
+  if (kindsBefore !== undefined) settledMemory();
   peak.sample();
   const started = performance.now();
   const replies = new Array(count);
@@ -127,7 +136,20 @@ function issueAll(client, sha) {
   peak.sample();
   // Nothing was read in between: the loop never yielded, so every command is still outstanding.
   const live = settledMemory();
+  if (kindsBefore !== undefined) {
+    printBreakdown(heapGrowth(kindsBefore, heapByKind(), count));
+    console.log("(with --breakdown the sampled peak counts the snapshots' own garbage: read it as noise)");
+  }
   return { replies, before, live, peak, issueMs };
+}
+
+function printBreakdown({ rows, total }) {
+  console.log(
+    `heap snapshot: what grew, per command (${Math.round(total)} B in all, promise array included)`,
+  );
+  for (const row of rows) {
+    console.log(`  ${row.bytes.toFixed(1).padStart(7)} B  ${row.count.toFixed(2).padStart(5)} ×  ${row.key}`);
+  }
 }
 
 /**
@@ -352,6 +374,7 @@ function runChild(mode) {
         '--count',
         String(count),
         '--result-line',
+        ...(flags.breakdown ? ['--breakdown'] : []),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
