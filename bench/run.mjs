@@ -7,6 +7,7 @@
 //                     redmoon-otel, and redmoon-base: the build REDMOON_BASE_ENTRY points at)
 //   --write / --no-write   write docs/benchmarks.md and .svg (default: only for a full run)
 //   --out DIR         write benchmarks.md and benchmarks.svg into DIR instead of docs/ (any run)
+//   --save FILE       also keep the raw results as JSON; --from FILE renders them again, measuring nothing
 //
 // One redis-server (and a 3-primary cluster when f is selected) comes from redmoon/testing; every
 // workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
@@ -49,6 +50,8 @@ const { values: flags } = parseArgs({
     write: { type: 'boolean' },
     'no-write': { type: 'boolean' },
     out: { type: 'string' },
+    save: { type: 'string' },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -57,7 +60,7 @@ if (flags.help) {
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const usage = source
     .split('\n')
-    .slice(0, 10)
+    .slice(0, 11)
     .map((line) => line.replace(/^\/\/ ?/, ''));
   process.stdout.write(`${usage.join('\n')}\n`);
   process.exit(0);
@@ -89,7 +92,8 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`--rounds must be a positive integer, got ${flags.rounds}\n`);
   process.exit(2);
 }
-const fullRun = !flags.quick && onlyNames === undefined && flags.clients === undefined;
+const fullRun =
+  !flags.quick && onlyNames === undefined && flags.clients === undefined && flags.from === undefined;
 const write = flags.out !== undefined || (flags['no-write'] ? false : (flags.write ?? fullRun));
 const outDir = flags.out === undefined ? new URL('docs/', ROOT) : new URL(`${resolve(flags.out)}/`, 'file:');
 
@@ -220,6 +224,10 @@ function describe(result) {
 }
 
 async function main() {
+  if (flags.from !== undefined) {
+    await render(JSON.parse(readFileSync(flags.from, 'utf8')));
+    return;
+  }
   const results = [];
   const floorResults = [];
   const referenceRows = [];
@@ -313,27 +321,13 @@ async function main() {
     rmSync(build.dir, { recursive: true, force: true });
   }
 
-  const labels = Object.fromEntries(clients.map((client) => [client, CLIENTS[client].label]));
-  const versions = Object.fromEntries(clients.map((client) => [client, packageVersion(CLIENTS[client].pkg)]));
-  const protocols = {
-    redmoon: 'redmoon RESP3 (default)',
-    ioredis: 'ioredis RESP2 (only)',
-    'ioredis-ap': 'ioredis-ap RESP2',
-    'node-redis': 'node-redis RESP2 (default)',
-    glide: 'glide RESP3 (default)',
-  };
   const cpus = os.cpus();
-  const data = {
-    workloads,
+  const raw = {
+    workloadNames: workloads.map((work) => work.name),
     clients,
-    labels,
-    cells: summarize(
-      results,
-      workloads.map((work) => work.name),
-      clients,
-    ),
-    references: summarizeReferences(referenceRows),
-    floors: summarize(floorResults, Object.keys(FLOOR_MODES), ['node-floor']),
+    results,
+    floorResults,
+    referenceRows,
     meta: {
       cpuModel: cpus[0]?.model?.trim() ?? 'unknown CPU',
       cores: cpus.length,
@@ -343,8 +337,7 @@ async function main() {
       loadDuring: spread(results.map((result) => result.loadAverage)),
       node: process.versions.node,
       redis: redisVersion,
-      versions,
-      protocols: clients.map((client) => protocols[client]).join(', '),
+      versions: Object.fromEntries(clients.map((client) => [client, packageVersion(CLIENTS[client].pkg)])),
       date: `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       rounds,
       quick: flags.quick,
@@ -352,7 +345,35 @@ async function main() {
       command: ['node bench/run.mjs', ...process.argv.slice(2)].join(' '),
     },
   };
+  if (flags.save !== undefined) {
+    writeFileSync(flags.save, `${JSON.stringify(raw)}\n`);
+    log(`raw results saved to ${flags.save}`);
+  }
+  await render(raw);
+}
 
+const PROTOCOLS = {
+  redmoon: 'redmoon RESP3 (default)',
+  'redmoon-base': 'redmoon-base RESP3 (default)',
+  'redmoon-otel': 'redmoon-otel RESP3 (default)',
+  ioredis: 'ioredis RESP2 (only)',
+  'ioredis-ap': 'ioredis-ap RESP2',
+  'node-redis': 'node-redis RESP2 (default)',
+  glide: 'glide RESP3 (default)',
+};
+
+/** Folds raw results (just measured, or saved with --save) into the report and the chart. */
+async function render(raw) {
+  const { clients, meta } = raw;
+  const data = {
+    workloads: raw.workloadNames.map((name) => WORKLOADS.find((work) => work.name === name)).filter(Boolean),
+    clients,
+    labels: Object.fromEntries(clients.map((client) => [client, CLIENTS[client]?.label ?? client])),
+    cells: summarize(raw.results, raw.workloadNames, clients),
+    references: summarizeReferences(raw.referenceRows),
+    floors: summarize(raw.floorResults, Object.keys(FLOOR_MODES), ['node-floor']),
+    meta: { ...meta, protocols: clients.map((client) => PROTOCOLS[client] ?? client).join(', ') },
+  };
   const chartFile = 'benchmarks.svg';
   const report = renderReport(data, { chartFile: write ? chartFile : undefined });
   process.stdout.write(report);
