@@ -40,7 +40,7 @@ const RESULT_PREFIX = 'MEMORY_RESULT ';
 const INCR_LUA = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 const KEY_COUNT = 1000;
 /** Heap for the children of --mode all: 1M commands at today's ~750 B each need ~1.5 GiB at peak. */
-const CHILD_HEAP_MIB = 6144;
+const CHILD_HEAP_MIB = 4096;
 
 const { values: flags } = parseArgs({
   options: {
