@@ -1,24 +1,31 @@
-// The benchmark of issue 5: `npm run bench` (which builds first), or `node bench/run.mjs [flags]`.
+// The benchmark of issues 5 and 14: `npm run bench` (builds first), or `node bench/run.mjs [flags]`.
 //
 //   --rounds N        rounds of every workload × client (default 3)
 //   --quick           a smoke run: a tenth of the operations, 1 round unless --rounds is given
 //   --only a,b,...    workloads to run (names as in bench/workloads.mjs)
-//   --clients x,y     clients to run (redmoon, ioredis, node-redis, glide; also ioredis-ap)
+//   --clients x,y     clients to run (redmoon, ioredis, node-redis, glide; also ioredis-ap,
+//                     redmoon-otel, and redmoon-base: the build REDMOON_BASE_ENTRY points at)
 //   --write / --no-write   write docs/benchmarks.md and .svg (default: only for a full run)
+//   --out DIR         write benchmarks.md and benchmarks.svg into DIR instead of docs/ (any run)
+//   --save FILE       also keep the raw results as JSON; --from FILE renders them again, measuring nothing
 //
 // One redis-server (and a 3-primary cluster when f is selected) comes from redmoon/testing; every
 // workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
-// another's JIT state, heap or sockets. Progress goes to stderr, the report to stdout.
+// another's JIT state, heap or sockets. In every round, right after a workload's clients, come
+// the Node floor next to it (bench/floor.mjs, for a and c) and the redis-benchmark runs it is
+// read against that have not run yet this round (lib/reference.mjs). Progress goes to stderr,
+// the report to stdout.
 import { execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { startCluster, startRedis } from 'redmoon/testing';
 import { CLIENTS, DEFAULT_CLIENTS } from './clients/index.mjs';
 import { renderChart } from './lib/chart.mjs';
-import { runReference } from './lib/reference.mjs';
+import { summarizeReferences } from './lib/comparisons.mjs';
+import { baseWorkload, referenceRunsFor, runReference } from './lib/reference.mjs';
 import { renderReport } from './lib/report.mjs';
 import { parseResultLine } from './lib/result-line.mjs';
 import { spread } from './lib/stats.mjs';
@@ -28,6 +35,9 @@ import { INCR_LUA, WORKLOADS } from './workloads.mjs';
 const execFileAsync = promisify(execFile);
 const ROOT = new URL('../', import.meta.url);
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor.mjs', import.meta.url));
+/** The Node floor's mode next to each workload that has one (helper variants share their base's). */
+const FLOOR_MODES = { a: 'sequential', c: 'pipeline' };
 const WORKER_TIMEOUT_MS = 180_000;
 const STDERR_TAIL = 600;
 
@@ -39,6 +49,9 @@ const { values: flags } = parseArgs({
     clients: { type: 'string' },
     write: { type: 'boolean' },
     'no-write': { type: 'boolean' },
+    out: { type: 'string' },
+    save: { type: 'string' },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -47,7 +60,7 @@ if (flags.help) {
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const usage = source
     .split('\n')
-    .slice(0, 8)
+    .slice(0, 11)
     .map((line) => line.replace(/^\/\/ ?/, ''));
   process.stdout.write(`${usage.join('\n')}\n`);
   process.exit(0);
@@ -79,8 +92,10 @@ if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`--rounds must be a positive integer, got ${flags.rounds}\n`);
   process.exit(2);
 }
-const fullRun = !flags.quick && onlyNames === undefined && flags.clients === undefined;
-const write = flags['no-write'] ? false : (flags.write ?? fullRun);
+const fullRun =
+  !flags.quick && onlyNames === undefined && flags.clients === undefined && flags.from === undefined;
+const write = flags.out !== undefined || (flags['no-write'] ? false : (flags.write ?? fullRun));
+const outDir = flags.out === undefined ? new URL('docs/', ROOT) : new URL(`${resolve(flags.out)}/`, 'file:');
 
 function log(message) {
   process.stderr.write(`${message}\n`);
@@ -156,19 +171,18 @@ async function measure(run) {
   return result;
 }
 
-/** Runs one worker; resolves to its result, or to { error } — never rejects. */
-function runWorker({ client, workload, target, ops, entry }) {
+/**
+ * Runs one worker (or, with `floor` set to its mode, bench/floor.mjs); resolves to its result,
+ * or to { error } — never rejects.
+ */
+function runWorker({ client, workload, target, ops, entry, floor }) {
   return new Promise((resolve) => {
-    const args = [
-      '--expose-gc',
-      WORKER,
-      client,
-      workload,
-      target.map((node) => node.url).join(','),
-      String(ops),
-      '--pids',
-      target.map((node) => node.pid).join(','),
-    ];
+    const urls = target.map((node) => node.url).join(',');
+    const pids = ['--pids', target.map((node) => node.pid).join(',')];
+    const args =
+      floor === undefined
+        ? ['--expose-gc', WORKER, client, workload, urls, String(ops), ...pids]
+        : [FLOOR, floor, urls, String(ops), ...pids];
     const env = { ...process.env, REDMOON_BENCH_ENTRY: entry };
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
@@ -210,8 +224,13 @@ function describe(result) {
 }
 
 async function main() {
+  if (flags.from !== undefined) {
+    await render(JSON.parse(readFileSync(flags.from, 'utf8')));
+    return;
+  }
   const results = [];
-  let reference = [];
+  const floorResults = [];
+  const referenceRows = [];
   let redisVersion = '?';
   let server;
   let cluster;
@@ -241,6 +260,7 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       // Rotating the order each round spreads any drift (thermal, other load) across clients.
       const order = clients.map((_, index) => clients[(index + round) % clients.length]);
+      const doneThisRound = new Set();
       for (const work of workloads) {
         for (const client of order) {
           runIndex++;
@@ -260,41 +280,54 @@ async function main() {
           results.push({ ...result, round });
           log(`${prefix} ${describe(result)}`);
         }
+        // What the workload is read against, next to it in time: the Node floor and the
+        // redis-benchmark runs (each once per round, with the first workload that uses it).
+        const base = baseWorkload(work.name);
+        const floorMode = FLOOR_MODES[base];
+        if (floorMode !== undefined && !doneThisRound.has(`floor ${base}`)) {
+          doneThisRound.add(`floor ${base}`);
+          const result = await measure({
+            client: 'node-floor',
+            workload: base,
+            target: [server],
+            ops: flags.quick ? work.quickOps : work.ops,
+            floor: floorMode,
+          });
+          floorResults.push({ ...result, round });
+          log(`round ${round + 1} ${base} Node floor (${floorMode}): ${describe(result)}`);
+        }
+        for (const reference of referenceRunsFor(work.name)) {
+          if (doneThisRound.has(reference.id)) continue;
+          doneThisRound.add(reference.id);
+          const rows = await runReference(reference, {
+            port: server.port,
+            clusterPort: cluster?.primaries[0].port,
+            sha,
+            quick: flags.quick,
+          });
+          for (const row of rows) {
+            referenceRows.push({ ...row, round });
+            const figure =
+              row.error === undefined
+                ? `${Math.round(row.rps).toLocaleString('en-US')} req/s, p50 ${row.p50Us.toFixed(0)} µs`
+                : `ERROR ${row.error}`;
+            log(`round ${round + 1} redis-benchmark ${row.label}: ${figure}`);
+          }
+        }
       }
     }
-
-    reference = await runReference({
-      port: server.port,
-      clusterPort: workloads.some((work) => work.cluster) ? cluster?.primaries[0].port : undefined,
-      sha,
-      quick: flags.quick,
-      log,
-    });
   } finally {
     await Promise.allSettled([cluster?.stop(), server?.stop()]);
     rmSync(build.dir, { recursive: true, force: true });
   }
 
-  const labels = Object.fromEntries(clients.map((client) => [client, CLIENTS[client].label]));
-  const versions = Object.fromEntries(clients.map((client) => [client, packageVersion(CLIENTS[client].pkg)]));
-  const protocols = {
-    redmoon: 'redmoon RESP3 (default)',
-    ioredis: 'ioredis RESP2 (only)',
-    'ioredis-ap': 'ioredis-ap RESP2',
-    'node-redis': 'node-redis RESP2 (default)',
-    glide: 'glide RESP3 (default)',
-  };
   const cpus = os.cpus();
-  const data = {
-    workloads,
+  const raw = {
+    workloadNames: workloads.map((work) => work.name),
     clients,
-    labels,
-    cells: summarize(
-      results,
-      workloads.map((work) => work.name),
-      clients,
-    ),
-    reference,
+    results,
+    floorResults,
+    referenceRows,
     meta: {
       cpuModel: cpus[0]?.model?.trim() ?? 'unknown CPU',
       cores: cpus.length,
@@ -304,8 +337,7 @@ async function main() {
       loadDuring: spread(results.map((result) => result.loadAverage)),
       node: process.versions.node,
       redis: redisVersion,
-      versions,
-      protocols: clients.map((client) => protocols[client]).join(', '),
+      versions: Object.fromEntries(clients.map((client) => [client, packageVersion(CLIENTS[client].pkg)])),
       date: `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       rounds,
       quick: flags.quick,
@@ -313,14 +345,43 @@ async function main() {
       command: ['node bench/run.mjs', ...process.argv.slice(2)].join(' '),
     },
   };
+  if (flags.save !== undefined) {
+    writeFileSync(flags.save, `${JSON.stringify(raw)}\n`);
+    log(`raw results saved to ${flags.save}`);
+  }
+  await render(raw);
+}
 
+const PROTOCOLS = {
+  redmoon: 'redmoon RESP3 (default)',
+  'redmoon-base': 'redmoon-base RESP3 (default)',
+  'redmoon-otel': 'redmoon-otel RESP3 (default)',
+  ioredis: 'ioredis RESP2 (only)',
+  'ioredis-ap': 'ioredis-ap RESP2',
+  'node-redis': 'node-redis RESP2 (default)',
+  glide: 'glide RESP3 (default)',
+};
+
+/** Folds raw results (just measured, or saved with --save) into the report and the chart. */
+async function render(raw) {
+  const { clients, meta } = raw;
+  const data = {
+    workloads: raw.workloadNames.map((name) => WORKLOADS.find((work) => work.name === name)).filter(Boolean),
+    clients,
+    labels: Object.fromEntries(clients.map((client) => [client, CLIENTS[client]?.label ?? client])),
+    cells: summarize(raw.results, raw.workloadNames, clients),
+    references: summarizeReferences(raw.referenceRows),
+    floors: summarize(raw.floorResults, Object.keys(FLOOR_MODES), ['node-floor']),
+    meta: { ...meta, protocols: clients.map((client) => PROTOCOLS[client] ?? client).join(', ') },
+  };
   const chartFile = 'benchmarks.svg';
   const report = renderReport(data, { chartFile: write ? chartFile : undefined });
   process.stdout.write(report);
   if (write) {
-    writeFileSync(new URL('docs/benchmarks.md', ROOT), report);
-    writeFileSync(new URL(`docs/${chartFile}`, ROOT), renderChart(data));
-    log('wrote docs/benchmarks.md and docs/benchmarks.svg');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(new URL('benchmarks.md', outDir), report);
+    writeFileSync(new URL(chartFile, outDir), renderChart(data));
+    log(`wrote ${fileURLToPath(new URL('benchmarks.md', outDir))} and ${chartFile}`);
   } else {
     log('docs/ not written (partial or quick run; pass --write to write anyway)');
   }

@@ -1,212 +1,19 @@
-// The markdown report: a summary table (ops/s and client CPU per op, per client), the details
-// (latency, server CPU, heap), redmoon against the best peer and the issue's targets, and the
-// redis-benchmark reference.
-import { formatFigure, formatRate, formatRatio } from './format.mjs';
-import { cellKey } from './summary.mjs';
-
-/**
- * The targets of issue 5, by workload letter (helper variants share their letter's target).
- * peer 'every' means ahead of every other client in the run.
- */
-const TARGETS = {
-  a: { peer: 'ioredis', ops: 1.1, text: '≥ 1.1× ioredis' },
-  b: { peer: 'ioredis', ops: 1.6, cpu: 0.5, text: '≥ 1.6× ioredis, ≤ 0.5× its CPU/op' },
-  c: { peer: 'node-redis', ops: 1.4, text: '≥ 1.4× node-redis' },
-  d: { peer: 'ioredis', ops: 1.6, text: '≥ 1.6× ioredis' },
-  e: { peer: 'every', ops: 1, text: 'ahead of every peer' },
-  f: { peer: 'every', ops: 1, text: 'ahead of every peer' },
-};
-
-const OURS = 'redmoon';
-
-function escapeCell(text) {
-  return String(text).replaceAll('|', '\\|').replaceAll('\n', ' ');
-}
-
-function table(header, rows) {
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
-  return lines.join('\n');
-}
-
-function median(cell, figure) {
-  return cell?.[figure]?.median;
-}
-
-/** The peer with the highest median ops/s for a workload. */
-function bestPeer(cells, workload, clients) {
-  let best;
-  for (const client of clients) {
-    if (client === OURS) continue;
-    const rate = median(cells.get(cellKey(workload, client)), 'opsPerSec');
-    if (rate !== undefined && (best === undefined || rate > best.rate)) best = { client, rate };
-  }
-  return best;
-}
-
-function summaryCell(cell, isBest) {
-  if (cell === undefined) return '';
-  if (cell.opsPerSec === undefined) {
-    if (cell.na !== undefined) return 'n/a';
-    return escapeCell(`error: ${cell.error ?? 'no result'}`);
-  }
-  const rate = formatRate(cell.opsPerSec.median);
-  const range =
-    cell.measured > 1 ? ` [${formatRate(cell.opsPerSec.min)}–${formatRate(cell.opsPerSec.max)}]` : '';
-  const partial =
-    cell.measured < cell.runs ? ` (${cell.measured}/${cell.runs} rounds; ${escapeCell(cell.error)})` : '';
-  return `${isBest ? `**${rate}**` : rate} (${formatFigure(cell.clientCpuUsPerOp.median)})${range}${partial}`;
-}
-
-function referenceCell(reference, workload) {
-  return reference
-    .filter((row) => row.for === workload && row.rps !== undefined)
-    .map((row) => `${formatRate(row.rps)} (${row.short})`)
-    .join(' · ');
-}
-
-function summaryTable({ workloads, clients, labels, cells, reference }) {
-  const header = ['workload', ...clients.map((client) => labels[client]), 'redis-benchmark'];
-  const rows = workloads.map((work) => {
-    const best = Math.max(
-      ...clients.map((client) => median(cells.get(cellKey(work.name, client)), 'opsPerSec') ?? 0),
-    );
-    return [
-      work.label,
-      ...clients.map((client) => {
-        const cell = cells.get(cellKey(work.name, client));
-        return summaryCell(cell, best > 0 && median(cell, 'opsPerSec') === best);
-      }),
-      referenceCell(reference, work.name),
-    ];
-  });
-  return table(header, rows);
-}
-
-function detailsTable({ workloads, clients, labels, cells }) {
-  const header = [
-    'workload',
-    'client',
-    'ops/s median [min–max]',
-    'p50 µs',
-    'p99 µs',
-    'client CPU µs/op',
-    'server CPU µs/op',
-    'heap MB',
-  ];
-  const rows = [];
-  for (const work of workloads) {
-    for (const client of clients) {
-      const cell = cells.get(cellKey(work.name, client));
-      if (cell === undefined) continue;
-      if (cell.opsPerSec === undefined) {
-        const why = cell.na !== undefined ? `n/a: ${cell.na}` : `error: ${cell.error ?? 'no result'}`;
-        rows.push([work.name, labels[client], escapeCell(why), '', '', '', '', '']);
-        continue;
-      }
-      const per = cell.latencyPer === 'call' ? '' : ` (per ${cell.latencyPer})`;
-      rows.push([
-        work.name,
-        labels[client],
-        `${formatRate(cell.opsPerSec.median)} [${formatRate(cell.opsPerSec.min)}–${formatRate(cell.opsPerSec.max)}]`,
-        `${formatFigure(cell.p50Us.median)}${per}`,
-        formatFigure(cell.p99Us.median),
-        formatFigure(cell.clientCpuUsPerOp.median),
-        formatFigure(cell.serverCpuUsPerOp?.median),
-        formatFigure(cell.heapMB.median),
-      ]);
-    }
-  }
-  return table(header, rows);
-}
-
-function targetVerdict(target, cells, workload, clients) {
-  const ours = cells.get(cellKey(workload, OURS));
-  const ourRate = median(ours, 'opsPerSec');
-  if (ourRate === undefined) return { against: '—', met: '—' };
-  if (target.peer === 'every') {
-    const best = bestPeer(cells, workload, clients);
-    if (best === undefined) return { against: '—', met: '—' };
-    return { against: formatRatio(ourRate / best.rate), met: ourRate > best.rate ? 'yes' : 'no' };
-  }
-  const peer = cells.get(cellKey(workload, target.peer));
-  const peerRate = median(peer, 'opsPerSec');
-  if (peerRate === undefined) return { against: `${target.peer} not measured`, met: '—' };
-  const opsRatio = ourRate / peerRate;
-  const cpuRatio = median(ours, 'clientCpuUsPerOp') / median(peer, 'clientCpuUsPerOp');
-  let met = opsRatio >= target.ops;
-  let against = `${formatRatio(opsRatio)} ops/s`;
-  if (target.cpu !== undefined) {
-    met &&= cpuRatio <= target.cpu;
-    against += `, ${formatRatio(cpuRatio)} CPU/op`;
-  }
-  return { against: `${against} vs ${target.peer}`, met: met ? 'yes' : 'no' };
-}
-
-function ratiosTable({ workloads, clients, labels, cells }) {
-  const header = [
-    'workload',
-    'redmoon ops/s (CPU µs/op)',
-    'best peer',
-    'ops/s ratio',
-    'client CPU/op ratio',
-    'target (issue 5)',
-    'against target',
-    'met',
-  ];
-  const rows = workloads.map((work) => {
-    const ours = cells.get(cellKey(work.name, OURS));
-    const best = bestPeer(cells, work.name, clients);
-    const bestCell = best && cells.get(cellKey(work.name, best.client));
-    const target = TARGETS[work.name[0]];
-    const ourRate = median(ours, 'opsPerSec');
-    const verdict = target ? targetVerdict(target, cells, work.name, clients) : { against: '—', met: '—' };
-    return [
-      work.label,
-      ourRate === undefined
-        ? ours?.na !== undefined
-          ? 'n/a'
-          : escapeCell(`error: ${ours?.error ?? 'not run'}`)
-        : `${formatRate(ourRate)} (${formatFigure(median(ours, 'clientCpuUsPerOp'))})`,
-      best === undefined
-        ? '—'
-        : `${labels[best.client]} ${formatRate(best.rate)} (${formatFigure(median(bestCell, 'clientCpuUsPerOp'))})`,
-      best && ourRate !== undefined ? formatRatio(ourRate / best.rate) : '—',
-      best && ourRate !== undefined
-        ? formatRatio(median(ours, 'clientCpuUsPerOp') / median(bestCell, 'clientCpuUsPerOp'))
-        : '—',
-      target?.text ?? '—',
-      verdict.against,
-      verdict.met,
-    ];
-  });
-  return table(header, rows);
-}
-
-function referenceTable(reference) {
-  const rows = reference.map((row) =>
-    row.error !== undefined
-      ? [escapeCell(row.label), row.for ?? '', escapeCell(`error: ${row.error}`), '', '']
-      : [row.label, row.for ?? '', formatRate(row.rps), formatFigure(row.p50Us), formatFigure(row.p99Us)],
-  );
-  return table(['redis-benchmark run', 'next to', 'requests/s', 'p50 µs', 'p99 µs'], rows);
-}
-
-function notAvailableNotes({ workloads, clients, labels, cells }) {
-  const notes = [];
-  for (const work of workloads) {
-    for (const client of clients) {
-      const cell = cells.get(cellKey(work.name, client));
-      if (cell?.na !== undefined) notes.push(`- ${work.name} × ${labels[client]}: ${cell.na}`);
-    }
-  }
-  return notes.length === 0 ? '' : `\nn/a:\n${notes.join('\n')}\n`;
-}
+// The markdown report. Headline (issue 14): redmoon's ratio to redis-benchmark per workload,
+// the targets, and the Node floor; then the side-by-side with the peers (issue 5), the details
+// and every redis-benchmark run.
+import { OURS } from './comparisons.mjs';
+import { formatFigure } from './format.mjs';
+import { detailsTable, notAvailableNotes, peerTable, throughputTable } from './peer-tables.mjs';
+import { floorTable, headlineTable, referenceRunsTable, targetsTable } from './ratio-tables.mjs';
 
 /** The whole report; `chartFile`, when given, is linked as the chart. */
 export function renderReport(data, { chartFile } = {}) {
   const { meta } = data;
-  const versions = data.clients.map((client) => `${data.labels[client]} ${meta.versions[client]}`).join(', ');
+  const versions = data.clients.map((name) => `${data.labels[name]} ${meta.versions[name]}`).join(', ');
+  // The headline reads redmoon; a run without it reads its first client instead.
+  const client = data.clients.includes(OURS) ? OURS : data.clients[0];
+  const floor = floorTable(data, client);
+  const peers = peerTable(data);
   return `# redmoon benchmarks
 
 ${meta.quick ? '> **Quick smoke run** (fewer operations): not for quoting.\n\n' : ''}- **Machine**: ${meta.cpuModel}, ${meta.cores} cores, ${meta.memoryGiB} GiB, ${meta.os}; 1-min load average ${meta.loadAverage} at start${meta.loadDuring ? `, ${formatFigure(meta.loadDuring.median)} median (max ${formatFigure(meta.loadDuring.max)}) at the end of the runs` : ''}
@@ -215,25 +22,53 @@ ${meta.quick ? '> **Quick smoke run** (fewer operations): not for quoting.\n\n' 
 - **Protocol**: ${meta.protocols}
 - **Run**: ${meta.date}, ${meta.rounds} round${meta.rounds === 1 ? '' : 's'}; every case in a fresh process, clients alternating in an order rotated each round; \`${meta.command}\`
 ${chartFile ? `\n![ops/s per workload and client](${chartFile})\n` : ''}
-## Throughput
+## ${data.labels[client]} against redis-benchmark (issue 14)
+
+The ratio is ${data.labels[client]}'s median ops/s over the median requests/s of the redis-benchmark run
+named next to it, both measured in this run against the same server (each reference runs once per
+round, next to the first workload that uses it). The chart's dashed line marks that reference.
+
+${headlineTable(data, client)}
+
+## Targets (issue 14)
+
+${targetsTable(data)}
+${
+  floor === ''
+    ? ''
+    : `
+## Node floor
+
+A raw \`node:net\` socket writing precomputed EVALSHA frames and counting the integer replies, decoding
+nothing else (\`bench/floor.mjs\`): the ceiling for any Node client on this machine. Next to a it sends one
+frame and waits for its reply; next to c, 100 frames in one write and waits for the 100 replies.
+
+${floor}
+`
+}
+## All clients (issue 5)
 
 ops/s median (client CPU µs/op) [min–max ops/s across rounds]; best of each row in bold.
 
-${summaryTable(data)}
-${notAvailableNotes(data)}
-## redmoon against the best peer
+${throughputTable(data)}
+${notAvailableNotes(data)}${
+  peers === ''
+    ? ''
+    : `
+## redmoon against the best peer (issue 5)
 
 Ratios of medians from this run; a CPU ratio below 1 means redmoon spends less client CPU per op.
 
-${ratiosTable(data)}
-
+${peers}
+`
+}
 ## Latency, server CPU and heap (medians across rounds)
 
 ${detailsTable(data)}
 
-## redis-benchmark on the same servers (reference)
+## redis-benchmark runs (same servers, every round)
 
-${referenceTable(data.reference)}
+${referenceRunsTable(data.references)}
 
 ## Method
 
@@ -253,6 +88,10 @@ ${referenceTable(data.reference)}
   Server CPU: utime + stime from \`/proc/<pid>/stat\` (summed over the primaries for f) / ops, at
   ${meta.clockTicks} ticks/s, so ±${formatFigure(1e3 / meta.clockTicks)} ms of server CPU per run. Heap: \`heapUsed\` after
   \`gc()\` at the end of the run, client still connected.
+- redis-benchmark: \`-r 1000\` (keys over 1,000 random names), \`--csv\`; the EVALSHA runs call the same
+  script. Its requests/s and latencies are its own. Where a workload is read against two runs (e: SET
+  and GET alternate), the reference is their harmonic mean (mean time per request).
+- Node floor: as redis-benchmark, RESP2 without HELLO; its client CPU is \`process.cpuUsage()\` per op.
 - Client and servers share the machine's cores; figures from a busy machine are lower and noisier.
 `;
 }
