@@ -82,6 +82,8 @@ export function abortDedicated(command: Command): boolean {
  */
 export class DedicatedPool {
   readonly #options: ConnectionOptions;
+  /** The connection opened last: where the pool last tried to reach, for messages. */
+  #lastOpened: Connection | undefined;
   readonly #limit: number;
   readonly #queueLimit: number;
   readonly #idle: Connection[] = [];
@@ -221,9 +223,8 @@ export class DedicatedPool {
   }
 
   #unreachable(name: string, after: number): ConnectionError {
-    const { host, port } = this.#options;
     return new ConnectionError(
-      `${name}: ${host}:${port} has been unreachable${after > 0 ? ` for over ${after} ms` : ' too long'} (offlineTimeout); the command did not run`,
+      `${name}: ${this.#lastOpened?.address ?? `${this.#options.host}:${this.#options.port}`} has been unreachable${after > 0 ? ` for over ${after} ms` : ' too long'} (offlineTimeout); the command did not run`,
       'NOT_CONNECTED',
       false,
     );
@@ -273,6 +274,7 @@ export class DedicatedPool {
     this.#opening++;
     const generation = this.#generation;
     const connection = new Connection(this.#options);
+    this.#lastOpened = connection;
     // Problems reach callers through their commands; an unobserved one must not crash the process.
     connection.on('error', () => undefined);
     connection.connect().then(
@@ -293,7 +295,7 @@ export class DedicatedPool {
         // waiting on a server that is down; the next callers try again.
         const failure = (name: string) =>
           new ConnectionError(
-            `${name}: could not open a dedicated connection to ${this.#options.host}:${this.#options.port}: ${error.message}`,
+            `${name}: could not open a dedicated connection to ${connection.address}: ${error.message}`,
             'NOT_CONNECTED',
             false,
             { cause: error },

@@ -91,6 +91,8 @@ export class Connection extends EventEmitter {
   #closeWaiters: Array<() => void> = [];
   #session = new Map<object, unknown>();
   #lastError: Error | undefined;
+  #host: string;
+  #port: number;
 
   readonly #flush = () => this.#flushNow();
   readonly #onData = (chunk: Buffer) => this.#read(chunk);
@@ -108,6 +110,8 @@ export class Connection extends EventEmitter {
     super();
     this.options = options;
     this.#resp = options.resp;
+    this.#host = options.host;
+    this.#port = options.port;
     this.#decoder = new Decoder({
       onReply: (value) => this.#onReply(value),
       onPush: (value) => this.emit('push', value),
@@ -116,6 +120,14 @@ export class Connection extends EventEmitter {
       maxReplyElements: options.maxReplyElements,
     });
     this.#deadlines = new Deadlines((command) => this.#expire(command));
+  }
+
+  /**
+   * `host:port` of the server this connection last tried to reach: the configured one, or where
+   * `resolveAddress` pointed it (a Sentinel's primary). Named in errors and logs.
+   */
+  get address(): string {
+    return `${this.#host}:${this.#port}`;
   }
 
   get status(): ConnectionStatus {
@@ -456,6 +468,8 @@ export class Connection extends EventEmitter {
   // --- end of the Sentinel hook.
 
   #openSocket(host: string, port: number): void {
+    this.#host = host;
+    this.#port = port;
     const { tls } = this.options;
     let socket: Socket;
     try {
@@ -538,7 +552,7 @@ export class Connection extends EventEmitter {
   /** The socket could not even be created (bad TLS material): fail for good, typed. */
   #failToOpen(cause: Error): void {
     const failure = new ConnectionError(
-      `could not connect to ${this.options.host}:${this.options.port}: ${cause.message}`,
+      `could not connect to ${this.address}: ${cause.message}`,
       'CONNECT_FAILED',
       false,
       { cause },
@@ -551,7 +565,8 @@ export class Connection extends EventEmitter {
 
   #becomeReady(): void {
     this.#status = 'ready';
-    const { host, port } = this.options;
+    const host = this.#host;
+    const port = this.#port;
     debug('ready %s:%d resp %d after %d reconnect attempt(s)', host, port, this.#resp, this.#attempt);
     if (connectChannel.hasSubscribers) {
       connectChannel.publish({
@@ -588,18 +603,14 @@ export class Connection extends EventEmitter {
     this.#session = new Map();
     const error =
       this.#lastError ??
-      new ConnectionError(
-        `${this.options.host}:${this.options.port} closed the connection`,
-        'CONNECTION_LOST',
-        true,
-      );
+      new ConnectionError(`${this.address} closed the connection`, 'CONNECTION_LOST', true);
     this.#failWritten(error);
 
     const first = this.#firstConnect;
     if (first !== undefined) {
       this.#firstConnect = undefined;
       const failure = new ConnectionError(
-        `could not connect to ${this.options.host}:${this.options.port}: ${error.message}`,
+        `could not connect to ${this.address}: ${error.message}`,
         'CONNECT_FAILED',
         false,
         { cause: error },
@@ -621,8 +632,8 @@ export class Connection extends EventEmitter {
     this.#status = 'reconnecting';
     debug(
       'reconnecting %s:%d attempt %d in %d ms: %s',
-      this.options.host,
-      this.options.port,
+      this.#host,
+      this.#port,
       this.#attempt,
       delay,
       error.message,
@@ -741,7 +752,7 @@ export class Connection extends EventEmitter {
 
   #unreachable(name: string): ConnectionError {
     return new ConnectionError(
-      `${name}: ${this.options.host}:${this.options.port} has been unreachable for over ${this.options.offlineTimeout} ms (offlineTimeout); the command did not run`,
+      `${name}: ${this.address} has been unreachable for over ${this.options.offlineTimeout} ms (offlineTimeout); the command did not run`,
       'NOT_CONNECTED',
       false,
       { cause: this.#lastError },
@@ -755,7 +766,7 @@ export class Connection extends EventEmitter {
 
   /** Never shows the password or TLS keys held in `options`. */
   [inspect.custom](): string {
-    return `Connection { ${this.options.host}:${this.options.port}, status: ${this.#status}, pending: ${this.#pending.length} }`;
+    return `Connection { ${this.address}, status: ${this.#status}, pending: ${this.#pending.length} }`;
   }
 
   /**
@@ -768,8 +779,7 @@ export class Connection extends EventEmitter {
       this.emit('error', error);
       return;
     }
-    const { host, port } = this.options;
-    const message = `connection to ${host}:${port} failed: ${error.message}`;
+    const message = `connection to ${this.address} failed: ${error.message}`;
     this.emit('error', new ConnectionError(message, 'CONNECTION_LOST', true, { cause: error }));
   }
 }

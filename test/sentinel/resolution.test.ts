@@ -287,3 +287,16 @@ test('a failover is followed over TLS, with both passwords', async () => {
   assert.equal(((await db.call('ROLE')) as unknown[])[0], 'master');
   await db.quit();
 });
+
+test('a lost connection names the primary it was connected to, not the default address', async () => {
+  const client = await shared.newSentinel();
+  const primary = await shared.harness.primary();
+  const lost = new Promise<Error>((resolve) =>
+    client.once('reconnecting', ({ error }: { error: Error }) => resolve(error)),
+  );
+  const id = await client.call('CLIENT', 'ID');
+  await (await shared.direct(primary)).call('CLIENT', 'KILL', 'ID', String(id));
+  const error = await lost;
+  assert.match(error.message, new RegExp(`${primary.host}:${primary.port}\\b`));
+  assert.doesNotMatch(error.message, /:6379\b/);
+});
