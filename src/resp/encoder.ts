@@ -16,6 +16,9 @@ const LARGE_ARG_BYTES = 16 * 1024;
  */
 const ASCII_LOOP_MAX = 24;
 
+/** Longer strings are not kept by `#writeRepeatable` (a sha is 40, a function name a few dozen). */
+const MAX_REPEATED_LENGTH = 128;
+
 /** Room for a bulk string's framing: `$`, up to 10 length digits, `\r\n`, and the closing `\r\n`. */
 const BULK_FRAMING_BYTES = 16;
 
@@ -75,6 +78,10 @@ export class CommandWriter {
   /** Closed slab segments and large arguments, in wire order, all before `slab[start, end)`. */
   #chunks: Array<Buffer | string> = [];
   #chunkBytes = 0;
+  /** The string last seen by #writeRepeatable, and the one whose framed bytes are kept. */
+  #candidate: string | undefined = undefined;
+  #repeated: string | undefined = undefined;
+  #repeatedBytes: Buffer | undefined = undefined;
 
   /** Bytes waiting to be flushed. */
   get pendingBytes(): number {
@@ -158,7 +165,7 @@ export class CommandWriter {
       } else if (typeof arg === 'string') {
         if (byteLength >= 0) pos = writeUtf8Bulk(slab, pos, arg, byteLength);
         else if (arg.length <= ASCII_LOOP_MAX) pos = writeShortString(slab, pos, arg);
-        else pos = writeStringBulk(slab, pos, arg);
+        else pos = this.#writeRepeatable(slab, pos, arg);
       } else if (typeof arg === 'number') {
         pos = writeNumber(slab, pos, arg);
       } else if (typeof arg === 'bigint') {
@@ -201,6 +208,24 @@ export class CommandWriter {
     this.#end = this.#start;
     this.#chunks = [];
     this.#chunkBytes = 0;
+  }
+
+  /**
+   * A string argument of a few dozen characters sent in command after command — a script's sha
+   * in every EVALSHA — is encoded once and copied after that: the second time in a row it is
+   * seen, its framed bytes are kept; a different string costs one comparison.
+   */
+  #writeRepeatable(slab: Buffer, pos: number, value: string): number {
+    if (value === this.#repeated) return copyBytes(this.#repeatedBytes!, slab, pos);
+    const end = writeStringBulk(slab, pos, value);
+    if (value.length > MAX_REPEATED_LENGTH) return end;
+    if (value === this.#candidate) {
+      this.#repeated = value;
+      this.#repeatedBytes = Buffer.from(slab.subarray(pos, end));
+    } else {
+      this.#candidate = value;
+    }
+    return end;
   }
 
   /** Moves the pending segment `slab[start, end)` to the chunk list. */

@@ -15,6 +15,7 @@ const SLAB = 64 * 1024;
 
 const GET = encodeName('GET');
 const SET = encodeName('SET');
+const EVALSHA = encodeName('EVALSHA');
 
 /** The RESP encoding of a command, built the simple way: one Buffer per part, then concatenated. */
 function reference(name: string, args: readonly RedisArg[]): Buffer {
@@ -201,6 +202,36 @@ describe('CommandWriter batching', () => {
     const chunks = writer.take();
     assert.equal(chunks.length, 1);
     assertBytes(bytesOf(chunks), Buffer.concat(expected));
+  });
+
+  it('encodes a string repeated from command to command, and its neighbours, as given', () => {
+    // A sha in every EVALSHA is encoded once and copied after; strings of the same length but
+    // other content, multi-byte ones and one that was kept before must not be confused with it.
+    const random = new Random(0x5a1);
+    const pool = [
+      'a'.repeat(40),
+      'b'.repeat(40),
+      `${'a'.repeat(39)}b`,
+      `é${'a'.repeat(39)}`,
+      '€'.repeat(30),
+      'x'.repeat(128),
+      'y'.repeat(129),
+      'short',
+    ];
+    const writer = new CommandWriter();
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Runs of one string, then a switch: what the writer keeps changes many times.
+      const sha = pool[Math.floor(i / (1 + random.int(4))) % pool.length];
+      const args = [sha, 1, `key:${i}`, random.pick(pool)];
+      writer.append(EVALSHA, args, 'EVALSHA');
+      expected.push(reference('EVALSHA', args));
+      // Slabs are reused: bytes kept from one must survive the next.
+      if (random.int(50) === 0) {
+        assertBytes(bytesOf(writer.take()), Buffer.concat(expected.splice(0)), `at ${i}`);
+      }
+    }
+    assertBytes(bytesOf(writer.take()), Buffer.concat(expected));
   });
 
   it('returns a single segment as a one-element array of Buffers', () => {
