@@ -8,10 +8,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import os from 'node:os';
+import { measuredFigures } from './lib/measured.mjs';
 import { cpuMicros } from './lib/proc.mjs';
 import { formatResultLine } from './lib/result-line.mjs';
-import { quantileSorted } from './lib/stats.mjs';
 import { INCR_LUA } from './workloads.mjs';
 
 const KEY_COUNT = 1000;
@@ -137,22 +136,18 @@ async function main() {
   const serverAfter = cpuMicros(serverPids);
   socket.destroy();
   latencies.sort();
-  const measuredOps = calls * perCall;
-  report({
-    ops: measuredOps,
-    seconds,
-    opsPerSec: measuredOps / seconds,
-    p50Us: quantileSorted(latencies, 0.5) / 1e3,
-    p99Us: quantileSorted(latencies, 0.99) / 1e3,
-    latencyPer: perCall === 1 ? 'call' : `pipeline of ${perCall}`,
-    clientCpuUsPerOp: (cpu.user + cpu.system) / measuredOps,
-    serverCpuUsPerOp:
-      serverBefore === undefined || serverAfter === undefined
-        ? undefined
-        : (serverAfter - serverBefore) / measuredOps,
-    heapMB: process.memoryUsage().heapUsed / 2 ** 20,
-    loadAverage: os.loadavg()[0],
-  });
+  report(
+    measuredFigures({
+      calls,
+      perCall,
+      seconds,
+      latencies,
+      cpu,
+      serverBefore,
+      serverAfter,
+      heapUsed: process.memoryUsage().heapUsed,
+    }),
+  );
 }
 
 main().catch((error) =>

@@ -2,11 +2,11 @@
 //   node --expose-gc bench/worker.mjs <client> <workload> <url[,url...]> <ops> [--pids p1,p2]
 // Connects, sets up, warms up on 10% of the calls, then times the rest and prints one line,
 // `BENCH_RESULT {json}`, on stdout. Anything else a client prints is ignored by run.mjs.
-import os from 'node:os';
+
 import { CLIENTS, NotAvailable } from './clients/index.mjs';
+import { measuredFigures } from './lib/measured.mjs';
 import { cpuMicros } from './lib/proc.mjs';
 import { formatResultLine } from './lib/result-line.mjs';
-import { quantileSorted } from './lib/stats.mjs';
 import { workload as findWorkload, INCR_LUA } from './workloads.mjs';
 
 const [clientName, workloadName, urlList, opsText, ...rest] = process.argv.slice(2);
@@ -83,22 +83,18 @@ async function main() {
     global.gc();
     const heapUsed = process.memoryUsage().heapUsed;
     latencies.sort();
-    const measuredOps = calls * opsPerCall;
-    report({
-      ops: measuredOps,
-      seconds,
-      opsPerSec: measuredOps / seconds,
-      p50Us: quantileSorted(latencies, 0.5) / 1e3,
-      p99Us: quantileSorted(latencies, 0.99) / 1e3,
-      latencyPer: opsPerCall === 1 ? 'call' : `pipeline of ${opsPerCall}`,
-      clientCpuUsPerOp: (cpu.user + cpu.system) / measuredOps,
-      serverCpuUsPerOp:
-        serverBefore === undefined || serverAfter === undefined
-          ? undefined
-          : (serverAfter - serverBefore) / measuredOps,
-      heapMB: heapUsed / 2 ** 20,
-      loadAverage: os.loadavg()[0],
-    });
+    report(
+      measuredFigures({
+        calls,
+        perCall: opsPerCall,
+        seconds,
+        latencies,
+        cpu,
+        serverBefore,
+        serverAfter,
+        heapUsed,
+      }),
+    );
   } finally {
     await Promise.resolve(client.quit()).catch(() => {});
   }
