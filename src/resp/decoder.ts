@@ -24,15 +24,22 @@ import type { RespValue } from './types.js';
 // State between chunks is at most one of:
 // - a partial header line (type byte up to the end of the chunk) copied into `#pendingLine`,
 //   at most MAX_LINE_LENGTH bytes; the next chunk completes it and it is parsed on its own;
-// - a blob whose header is parsed but whose payload is not all here: slices of the chunks in
-//   `#blobParts`, joined once when the last byte arrives;
+// - a blob whose header is parsed but whose payload is not all here: its bytes so far, copied
+//   out of the chunks (see "Chunks are borrowed" below);
 // plus the stack of aggregates being filled (`#stack[0 .. #depth)`), innermost last.
 // No byte is scanned twice, so a value costs O(its size) however it is chunked.
 //
-// What a peer can make it hold is bounded: a declared length allocates nothing (only the first
-// PREALLOCATED_LEVELS levels preallocate, at most MAX_PREALLOCATED_ELEMENTS each), nesting stops
+// What a peer can make it hold is bounded: a declared length allocates at most
+// PREALLOCATED_BLOB_BYTES for a blob, and for an aggregate only on the first PREALLOCATED_LEVELS
+// levels, at most MAX_PREALLOCATED_ELEMENTS each; nesting stops
 // at maxReplyDepth, the elements of one reply at maxReplyElements, and the frames a deep reply
 // needed are let go when it ends.
+//
+// Chunks are borrowed: the connection reads every socket into one buffer it reuses, so nothing
+// here keeps a view of a chunk past feed(). A blob split across chunks is copied into memory of
+// its own (allocated whole up to PREALLOCATED_BLOB_BYTES, so a 16 KiB value is copied once; a
+// larger declared length allocates only as its bytes arrive, so a peer cannot make us hold more
+// than it sent), and a Buffer reply is a copy.
 //
 // Two kinds of bad input: when the framing is lost (unknown type byte, bad length, no CRLF, a
 // limit) feed() throws and the stream is unusable; when a frame is intact but its value is not
@@ -72,6 +79,8 @@ export interface DecoderOptions {
 
 /** Aggregates declaring more elements than this start empty and grow as elements arrive. */
 const MAX_PREALLOCATED_ELEMENTS = 1024;
+/** A blob split across chunks up to this size (payload and CRLF) is allocated whole at once. */
+const PREALLOCATED_BLOB_BYTES = 1024 * 1024;
 /**
  * Only aggregates this close to the top preallocate, so that declared-but-unsent elements cost
  * at most PREALLOCATED_LEVELS * MAX_PREALLOCATED_ELEMENTS slots (64 KiB) however deep the nesting.
@@ -128,8 +137,7 @@ export class Decoder {
    * When true, blob strings and verbatim strings decode to Buffer instead of string. Read at the
    * start of each top-level value (the connection flips it between replies according to what
    * the next pending command asked for). Simple strings ('+') always decode to string.
-   * A Buffer whose bytes arrived in one chunk is a view of that chunk, not a copy (socket chunks
-   * are never reused by Node); one assembled from several chunks is memory of its own.
+   * A Buffer reply is always memory of its own, never a view of the chunk it arrived in.
    */
   returnBuffers = false;
 
@@ -177,7 +185,7 @@ export class Decoder {
   }
 
   /**
-   * Feed the next chunk from the socket. May call onReply/onPush zero or more times
+   * Feed the next chunk from the socket, `chunk[0, end)`. May call onReply/onPush zero or more times
    * synchronously. Returns how many bytes of `chunk` it read: all of them, unless a callback
    * called pause() — the caller then feeds `chunk.subarray(returned)` later, before any other
    * chunk. Throws ProtocolError on invalid input; after any throw (including one from a
@@ -185,11 +193,10 @@ export class Decoder {
    * Callbacks may set `returnBuffers`, may call pause(), and may call reset(), which drops the
    * rest of the chunk; they must not call feed().
    */
-  feed(chunk: Buffer): number {
+  feed(chunk: Buffer, end: number = chunk.length): number {
     if (this.#failed) {
       throw new ProtocolError('The RESP decoder failed on earlier input; reset() it before feeding more');
     }
-    const end = chunk.length;
     if (end === 0) return 0;
     this.#paused = false;
     try {
@@ -279,7 +286,7 @@ export class Decoder {
           }
           if (buf[pos + length] !== CR || buf[pos + length + 1] !== LF)
             throw missingBlobTerminator(type, length);
-          value = this.#blobValue(type, buf, pos, pos + length);
+          value = this.#blobValue(type, buf, pos, pos + length, false);
           pos += length + 2;
           break;
         }
@@ -547,8 +554,14 @@ export class Decoder {
     this.#blobType = type;
     this.#blobLength = length;
     this.#blobReceived = end - pos;
-    // Node gives every socket chunk its own memory, so slices of it stay valid.
-    this.#blobParts = pos < end ? [buf.subarray(pos, end)] : [];
+    const total = length + 2;
+    if (total <= PREALLOCATED_BLOB_BYTES) {
+      const whole = Buffer.allocUnsafe(total);
+      buf.copy(whole, 0, pos, end);
+      this.#blobParts = [whole];
+    } else {
+      this.#blobParts = pos < end ? [Buffer.from(buf.subarray(pos, end))] : [];
+    }
   }
 
   /**
@@ -558,25 +571,23 @@ export class Decoder {
   #continueBlob(buf: Buffer, pos: number, end: number): number {
     const total = this.#blobLength + 2;
     const needed = total - this.#blobReceived;
-    if (end - pos < needed) {
-      if (pos < end) {
-        this.#blobParts.push(buf.subarray(pos, end));
-        this.#blobReceived += end - pos;
-      }
-      return -2;
-    }
+    const taken = Math.min(end - pos, needed);
     const parts = this.#blobParts;
-    parts.push(buf.subarray(pos, pos + needed));
+    if (total <= PREALLOCATED_BLOB_BYTES) buf.copy(parts[0], this.#blobReceived, pos, pos + taken);
+    else if (taken > 0) parts.push(Buffer.from(buf.subarray(pos, pos + taken)));
+    this.#blobReceived += taken;
+    if (taken < needed) return -2;
     const type = this.#blobType;
     const length = this.#blobLength;
     this.#blobType = 0;
     this.#blobParts = [];
     const whole = parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
     if (whole[length] !== CR || whole[length + 1] !== LF) throw missingBlobTerminator(type, length);
-    return this.#deliver(this.#blobValue(type, whole, 0, length)) || this.#paused ? pos + needed : -1;
+    return this.#deliver(this.#blobValue(type, whole, 0, length, true)) || this.#paused ? pos + needed : -1;
   }
 
-  #blobValue(type: number, buf: Buffer, start: number, end: number): RespValue {
+  /** `owned`: `buf` is the decoder's own copy, so a Buffer reply may be a view of it. */
+  #blobValue(type: number, buf: Buffer, start: number, end: number, owned: boolean): RespValue {
     if (type === BLOB_ERROR) return new ReplyError(utf8(buf, start, end));
     if (type === VERBATIM_STRING) {
       // '=' payloads are a three-letter format ('txt', 'mkd'), a colon, then the text.
@@ -584,6 +595,7 @@ export class Decoder {
         return this.#malformedValue(malformedVerbatim(buf, start, end));
       start += 4;
     }
-    return this.#buffers ? buf.subarray(start, end) : utf8(buf, start, end);
+    if (!this.#buffers) return utf8(buf, start, end);
+    return owned ? buf.subarray(start, end) : Buffer.from(buf.subarray(start, end));
   }
 }

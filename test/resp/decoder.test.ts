@@ -431,6 +431,32 @@ describe('Decoder buffers', () => {
     second.fill(0);
     assert.deepStrictEqual(deliveries, replies(Buffer.from('abcdef')));
   });
+
+  it('returns a blob that arrived in one chunk as memory of its own: the chunk is reused', () => {
+    const { decoder, deliveries } = recordingDecoder({ returnBuffers: true });
+    const chunk = Buffer.from('$3\r\nabc\r\n=7\r\ntxt:xyz\r\n');
+    decoder.feed(chunk);
+    chunk.fill(0);
+    assert.deepStrictEqual(deliveries, replies(Buffer.from('abc'), Buffer.from('xyz')));
+  });
+
+  for (const size of [16 * 1024, 3 * 1024 * 1024]) {
+    it(`collects a ${size / 1024} KiB blob from a reused read buffer, as a string and as a Buffer`, () => {
+      const payload = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) payload[i] = 97 + (i % 26);
+      const wire = Buffer.concat([Buffer.from(`$${size}\r\n`), payload, Buffer.from('\r\n')]);
+      for (const returnBuffers of [false, true]) {
+        const { decoder, deliveries } = recordingDecoder({ returnBuffers });
+        const cuts: number[] = [];
+        for (let at = 1000; at < wire.length; at += 64 * 1024) cuts.push(at);
+        feedInChunks(decoder, wire, cuts);
+        assert.equal(deliveries.length, 1);
+        const value = 'reply' in deliveries[0] ? deliveries[0].reply : undefined;
+        if (returnBuffers) assert.ok(payload.equals(value as Buffer));
+        else assert.equal(value, payload.toString());
+      }
+    });
+  }
 });
 
 describe('Decoder callbacks', () => {

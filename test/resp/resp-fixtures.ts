@@ -20,18 +20,31 @@ export function recordingDecoder(options: { returnBuffers?: boolean } = {}): {
 }
 
 /** Feeds `bytes` in consecutive chunks ending at each of `cuts` (ascending offsets). */
+/**
+ * Feeds `bytes` cut at `cuts`, each piece through one reused buffer that is scribbled over after
+ * every feed — as the connection does (it reads every socket into one buffer). A decoder that
+ * kept a view of a chunk past feed() would deliver the scribble.
+ */
 export function feedInChunks(decoder: Decoder, bytes: Buffer, cuts: readonly number[]): void {
   let start = 0;
   for (const cut of cuts) {
-    if (cut > start) decoder.feed(copyOf(bytes, start, cut));
+    if (cut > start) feedBorrowed(decoder, bytes, start, cut);
     start = cut;
   }
-  if (start < bytes.length) decoder.feed(copyOf(bytes, start, bytes.length));
+  if (start < bytes.length) feedBorrowed(decoder, bytes, start, bytes.length);
 }
 
-/** A fresh copy, as a socket would deliver: the decoder may keep slices of what it is fed. */
-function copyOf(bytes: Buffer, start: number, end: number): Buffer {
-  return Buffer.from(bytes.subarray(start, end));
+let borrowed = Buffer.alloc(64 * 1024);
+
+/** Feeds `bytes[start, end)` from the reused buffer, then scribbles over it; returns feed()'s result. */
+export function feedBorrowed(decoder: Decoder, bytes: Buffer, start = 0, end = bytes.length): number {
+  if (end - start > borrowed.length) borrowed = Buffer.alloc(end - start);
+  const length = bytes.copy(borrowed, 0, start, end);
+  try {
+    return decoder.feed(borrowed.subarray(0, length));
+  } finally {
+    borrowed.fill(0xee, 0, length);
+  }
 }
 
 /** A small seeded PRNG (mulberry32), so fuzz failures can be replayed from their seed. */
