@@ -48,3 +48,31 @@ forEachProtocol((context) => {
     for (let i = 0; i < count; i++) assert.deepStrictEqual(mixed[i], [values[i], 1024], `pair ${i}`);
   });
 });
+
+/**
+ * Every TCP connection of the process reads into one shared buffer: a reader that gave way must
+ * have copied the rest of its chunk, or the next read — of this socket or another — overwrites
+ * it. Two clients' bursts are made to arrive together: the server is paused while both are sent,
+ * so when it resumes both sockets are readable in the same turn of the event loop.
+ */
+forEachProtocol((context) => {
+  it('keeps what a reader gave way in intact while other connections read', async () => {
+    const prefix = uniqueKey('shared-read');
+    const count = 400;
+    const values = Array.from({ length: count }, (_, i) =>
+      `${i}:`.padEnd(700, String.fromCharCode(97 + (i % 26))),
+    );
+    await Promise.all(values.map((value, i) => context.client.set(`${prefix}:${i}`, value)));
+    const readers = [context.client, await context.newClient(), await context.newClient()];
+    for (let round = 0; round < 5; round++) {
+      await context.client.call('CLIENT', 'PAUSE', '150', 'ALL');
+      const bursts = readers.map((client, r) =>
+        Promise.all(values.map((_, i) => client.get(`${prefix}:${(i + r * 37) % count}`))),
+      );
+      const got = await Promise.all(bursts);
+      for (let r = 0; r < readers.length; r++)
+        for (let i = 0; i < count; i++)
+          assert.equal(got[r][i], values[(i + r * 37) % count], `round ${round}, client ${r}, reply ${i}`);
+    }
+  });
+});
