@@ -113,6 +113,32 @@ function promiseArrayBytes() {
   return (after.heapUsed - before.heapUsed) / count;
 }
 
+/**
+ * The floor of any client that returns a promise per call and keeps each call's arguments until
+ * its reply (to send it again after NOSCRIPT or a reconnect, DESIGN §3): per element, the
+ * caller's pending promise, its resolving function kept by the "connection", and a copy of the
+ * four EVALSHA arguments, in two flat arrays — no record of the command at all. Bytes per
+ * element after GC, the caller's promise array included (comparable to the raw figure).
+ */
+function floorBytes(sha) {
+  const before = settledMemory();
+  let held = new Array(count);
+  let kept = new Array(2 * count);
+  for (let i = 0; i < count; i++) {
+    let resolve;
+    held[i] = new Promise((r) => {
+      resolve = r;
+    });
+    kept[2 * i] = resolve;
+    kept[2 * i + 1] = [sha, 1, keys[i % KEY_COUNT], '1'];
+  }
+  const after = settledMemory();
+  if (held.length !== count || kept.length !== 2 * count) throw new Error('unreachable');
+  held = kept = undefined;
+  settledMemory();
+  return (after.heapUsed - before.heapUsed) / count;
+}
+
 const keys = Array.from({ length: KEY_COUNT }, (_, i) => `mem:${process.pid}:${i}`);
 
 /**
@@ -176,13 +202,14 @@ async function checkReplies(replies, peak) {
 }
 
 /** The figures of inflight and offline, printed and returned for the summary. */
-function figures(mode, { before, live, peak, issueMs }, promiseBytes, check) {
+function figures(mode, { before, live, peak, issueMs }, { promiseBytes, floor }, check) {
   const rawBytes = (live.heapUsed - before.heapUsed) / count;
   const result = {
     mode,
     count,
     rawBytes,
     promiseBytes,
+    floorBytes: floor,
     netBytes: rawBytes - promiseBytes,
     peakBytes: (peak.heapUsed - before.heapUsed) / count,
     externalBytes: (live.external - before.external) / count,
@@ -196,7 +223,8 @@ function figures(mode, { before, live, peak, issueMs }, promiseBytes, check) {
   console.log(`heapUsed before ${mib(before.heapUsed)}, with all outstanding ${mib(live.heapUsed)} after GC, peak ${mib(peak.heapUsed)} (sampled, garbage included)
 external before ${mib(before.external)}, with all outstanding ${mib(live.external)} (arrayBuffers ${mib(live.arrayBuffers)}), peak ${mib(peak.external)}
 issued in ${Math.round(issueMs)} ms; replies read at ${Math.round(check.opsPerSec / 1e3)}k/s; ${check.wrong === 0 ? `all ${count.toLocaleString('en-US')} replies correct` : `${check.wrong} WRONG, first: ${check.firstWrong}`}
-per command: heap ${Math.round(result.rawBytes)} B live (${Math.round(result.netBytes)} B net of a plain promise array at ${Math.round(promiseBytes)} B/element), peak ${Math.round(result.peakBytes)} B; external ${Math.round(result.externalBytes)} B live, peak ${Math.round(result.peakExternalBytes)} B`);
+per command: heap ${Math.round(result.rawBytes)} B live (${Math.round(result.netBytes)} B net of a plain promise array at ${Math.round(promiseBytes)} B/element), peak ${Math.round(result.peakBytes)} B; external ${Math.round(result.externalBytes)} B live, peak ${Math.round(result.peakExternalBytes)} B
+floor (a promise + its kept resolver + a copy of the 4 arguments, no command record): ${Math.round(floor)} B/command, target < ${TARGET_BYTES} B`);
   return result;
 }
 
@@ -210,11 +238,11 @@ async function inflight() {
     await Promise.all(
       Array.from({ length: 10_000 }, (_, i) => client.evalsha(sha, [`warm:${i % 100}`], ['1'])),
     );
-    const promiseBytes = promiseArrayBytes();
+    const baselines = { promiseBytes: promiseArrayBytes(), floor: floorBytes(sha) };
     console.log(`inflight: ${count.toLocaleString('en-US')} EVALSHA issued at once on one connection`);
     const issued = issueAll(client, sha);
     const check = await checkReplies(issued.replies, issued.peak);
-    return figures('inflight', issued, promiseBytes, check);
+    return figures('inflight', issued, baselines, check);
   } finally {
     await client.quit().catch(() => {});
     await server.stop();
@@ -283,7 +311,7 @@ async function offline() {
     const reconnecting = new Promise((resolve) => client.once('reconnecting', resolve));
     await gate.shut();
     await reconnecting;
-    const promiseBytes = promiseArrayBytes();
+    const baselines = { promiseBytes: promiseArrayBytes(), floor: floorBytes(sha) };
     console.log(
       `offline: ${count.toLocaleString('en-US')} EVALSHA queued while the server is unreachable (status ${client.status})`,
     );
@@ -291,7 +319,7 @@ async function offline() {
     if (client.status === 'ready') throw new Error('the client reconnected while the calls were queued');
     await gate.open();
     const check = await checkReplies(issued.replies, issued.peak);
-    return figures('offline', issued, promiseBytes, check);
+    return figures('offline', issued, baselines, check);
   } finally {
     await client.quit().catch(() => {});
     await gate.close();
@@ -355,7 +383,7 @@ function summaryLine(result) {
   const verdict = (bytes) => (bytes < TARGET_BYTES ? 'met' : 'NOT met');
   const replies =
     result.wrong === 0 ? 'all replies correct' : `${result.wrong} replies WRONG (${result.firstWrong})`;
-  return `${result.mode}: ${what}: heap ${Math.round(result.rawBytes)} B/command (${verdict(result.rawBytes)}), net of the promise array ${Math.round(result.netBytes)} B/command (${verdict(result.netBytes)}) — target < ${TARGET_BYTES} B; peak ${Math.round(result.peakBytes)} B; external ${Math.round(result.externalBytes)} B live, ${Math.round(result.peakExternalBytes)} B peak; ${replies}`;
+  return `${result.mode}: ${what}: heap ${Math.round(result.rawBytes)} B/command (${verdict(result.rawBytes)}), net of the promise array ${Math.round(result.netBytes)} B/command (${verdict(result.netBytes)}) — target < ${TARGET_BYTES} B (floor of any promise-per-call client keeping its arguments: ${Math.round(result.floorBytes)} B); peak ${Math.round(result.peakBytes)} B; external ${Math.round(result.externalBytes)} B live, ${Math.round(result.peakExternalBytes)} B peak; ${replies}`;
 }
 
 const RUNNERS = { inflight, offline, growth };
