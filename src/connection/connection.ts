@@ -20,29 +20,10 @@ import { Deadlines } from './deadlines.js';
 import { handshake, type ServerHello } from './handshake.js';
 import type { ConnectionOptions } from './options.js';
 import { Queue } from './queue.js';
+import { Reader } from './reader.js';
 
 /** Above this many bytes batched in one turn, write at once rather than at the end of the turn. */
 const EAGER_FLUSH_BYTES = 256 * 1024;
-/**
- * The reader gives way to the event loop after delivering 1/READ_SLICES of the replies owed when
- * a chunk arrived, once at least SLICED_IN_FLIGHT are owed: the callers whose replies came first
- * send their next commands at once, and the server works on those while the rest of the chunk is
- * decoded. Without it, client and server take turns — the server idles while a batch of replies
- * is decoded, the client while the next batch runs (see docs/performance.md).
- */
-const READ_SLICES = 2;
-const SLICED_IN_FLIGHT = 32;
-
-/**
- * Every TCP socket is read into this one buffer, through Node's `onread`: no Buffer is allocated per
- * read and no stream machinery runs (about 2 µs of CPU per sequential call here; see
- * docs/performance.md). Reads are synchronous with their callback, so one buffer serves every
- * connection of the process: the decoder keeps nothing of a chunk past feed(), and a reader that
- * gives way copies what it has not read yet (#consume).
- */
-const READ_BUFFER_BYTES = 64 * 1024;
-let sharedReadBuffer: Buffer | undefined;
-
 export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 /**
@@ -105,15 +86,7 @@ export class Connection extends EventEmitter {
   #port: number;
 
   readonly #flush = () => this.#flushNow();
-  readonly #onRead = {
-    buffer: (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
-    callback: (length: number): boolean => this.#read(length),
-  };
-  /** Replies left to deliver before the reader gives way to the event loop; 0 for no limit. */
-  #sliceLeft = 0;
-  /** What is left of a chunk the reader gave way in, and chunks that arrived since, in order. */
-  #backlog: Buffer[] | undefined = undefined;
-  readonly #resume = () => this.#readBacklog();
+  readonly #reader: Reader;
   readonly #onDrain = () => {
     this.#blocked = false;
     this.#flushNow();
@@ -133,6 +106,13 @@ export class Connection extends EventEmitter {
       maxReplyElements: options.maxReplyElements,
     });
     this.#deadlines = new Deadlines((command) => this.#expire(command));
+    const connection = this;
+    this.#reader = new Reader(this.#decoder, {
+      get inFlight() {
+        return connection.#inFlight;
+      },
+      brokenRead: (error) => this.#brokenRead(error),
+    });
   }
 
   /**
@@ -338,62 +318,6 @@ export class Connection extends EventEmitter {
     if (!writable) this.#blocked = true;
   }
 
-  /** A chunk of a TLS socket: memory of its own. */
-  #onData = (chunk: Buffer): void => {
-    if (this.#backlog !== undefined) this.#backlog.push(chunk);
-    else this.#consume(chunk, chunk.length, true);
-  };
-
-  /** `length` bytes arrived in the shared read buffer. True: go on reading the socket. */
-  #read(length: number): boolean {
-    const chunk = this.#onRead.buffer;
-    if (this.#backlog !== undefined) this.#backlog.push(Buffer.from(chunk.subarray(0, length)));
-    else this.#consume(chunk, length, true);
-    return true;
-  }
-
-  /** Goes on reading where the reader gave way (see READ_SLICES). */
-  #readBacklog(): void {
-    const backlog = this.#backlog;
-    if (backlog === undefined) return;
-    this.#backlog = undefined;
-    for (let i = 0; i < backlog.length; i++) {
-      if (this.#consume(backlog[i], backlog[i].length, true)) continue;
-      // Gave way again (the rest goes after what it left), or the protocol broke (all is dropped).
-      const left = this.#backlog as Buffer[] | undefined;
-      if (left !== undefined) for (let j = i + 1; j < backlog.length; j++) left.push(backlog[j]);
-      return;
-    }
-  }
-
-  /** Reads the whole backlog now, without giving way: replies that arrived before a close count. */
-  #drainBacklog(): void {
-    const backlog = this.#backlog!;
-    this.#backlog = undefined;
-    for (const chunk of backlog) if (!this.#consume(chunk, chunk.length, false)) return;
-  }
-
-  /**
-   * Decodes `chunk`, giving way to the event loop after a slice of its replies when `mayPause`.
-   * True when all of it was read; false when the reader gave way (the rest is in #backlog) or the
-   * chunk broke the protocol (the socket is then closing).
-   */
-  #consume(chunk: Buffer, end: number, mayPause: boolean): boolean {
-    const owed = this.#inFlight;
-    this.#sliceLeft = mayPause && owed >= SLICED_IN_FLIGHT ? Math.ceil(owed / READ_SLICES) : 0;
-    try {
-      const read = this.#decoder.feed(chunk, end);
-      if (read === end) return true;
-      // The shared read buffer is overwritten by the next read, of any connection: keep a copy.
-      const rest = chunk.subarray(read, end);
-      this.#backlog = [chunk === this.#onRead.buffer ? Buffer.from(rest) : rest];
-      setImmediate(this.#resume);
-    } catch (error) {
-      this.#brokenRead(error as Error);
-    }
-    return false;
-  }
-
   #brokenRead(error: Error): void {
     const protocolError =
       error instanceof ProtocolError ? error : new ProtocolError(`reply handling failed: ${error.message}`);
@@ -420,7 +344,7 @@ export class Connection extends EventEmitter {
     this.#inFlight--;
     const next = this.#pending.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.buffers;
-    if (--this.#sliceLeft === 0) this.#decoder.pause();
+    this.#reader.delivered();
     if (!(value instanceof Error)) {
       // A reply after the handshake proves the server is usable again: backoff starts over.
       if (this.#attempt !== 0 && this.#status === 'ready') {
@@ -499,7 +423,7 @@ export class Connection extends EventEmitter {
     try {
       socket =
         tls === undefined
-          ? tcpConnect({ host, port, noDelay: true, keepAlive: true, onread: this.#onRead })
+          ? tcpConnect({ host, port, noDelay: true, keepAlive: true, onread: this.#reader.onread })
           : tlsConnect({ host, port, servername: isIP(host) === 0 ? host : undefined, ...tls });
     } catch (error) {
       // Node throws synchronously for options it cannot use (an invalid TLS key or certificate):
@@ -534,7 +458,7 @@ export class Connection extends EventEmitter {
       );
     });
     // `onread` is documented for net sockets only: a TLS socket's chunks come as 'data'.
-    if (tls !== undefined) socket.on('data', this.#onData);
+    if (tls !== undefined) socket.on('data', this.#reader.onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', (error) => {
       this.#lastError ??= new ConnectionError(
@@ -619,7 +543,7 @@ export class Connection extends EventEmitter {
   #onClose(socket: Socket | undefined): void {
     if (this.#socket !== socket) return;
     // Replies that arrived before the close still answer their commands.
-    if (this.#backlog !== undefined) this.#drainBacklog();
+    this.#reader.drain();
     this.#socket = undefined;
     this.#blocked = false;
     this.#flushScheduled = false;
