@@ -9,7 +9,6 @@ import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
 import { abortDedicated } from './dedicated-pool.js';
 import type { IsolationBinding } from './isolated.js';
-import { prefixKeys } from './key-prefix.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
 import { SideConnections } from './side-connections.js';
 import { blockTimeOf, type CommandSpec } from './spec.js';
@@ -137,9 +136,8 @@ export class Client extends BaseClient {
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const prefix = this.#options.keyPrefix;
-    const keyed = prefix === '' ? args : prefixKeys(spec.keys, args, prefix);
-    return createCommand(spec, keyed, hook, options, this.#options.commandTimeout, this.#abort);
+    const { commandTimeout, keyPrefix } = this.#options;
+    return createCommand(spec, args, hook, options, commandTimeout, this.#abort, keyPrefix);
   }
 
   readonly #abort = (command: Command) => {

@@ -1,6 +1,7 @@
 import { Command, type CommandHook, type CommandOptions } from '../connection/command.js';
 import { AbortError } from '../errors.js';
 import type { RedisArg } from '../resp/types.js';
+import { prefixKeys } from './key-prefix.js';
 import type { CommandSpec } from './spec.js';
 
 /**
@@ -40,7 +41,10 @@ export function prepareCommand<C extends Command>(
   return command;
 }
 
-/** A new command for one call of `spec` (see `prepareCommand`). */
+/**
+ * A new command for one call of `spec` (see `prepareCommand`), with the client's `keyPrefix` in
+ * front of its keys (`prefixKeys`); `command.args` are then the arguments as sent.
+ */
 export function createCommand(
   spec: CommandSpec,
   args: RedisArg[],
@@ -48,7 +52,9 @@ export function createCommand(
   options: CommandOptions | undefined,
   defaultTimeout: number,
   onAbort: (command: Command) => void,
+  keyPrefix = '',
 ): Command {
-  const command = new Command(spec.name, spec.encodedName, args, spec.reply);
+  const keyed = keyPrefix === '' ? args : prefixKeys(spec.keys, args, keyPrefix);
+  const command = new Command(spec.name, spec.encodedName, keyed, spec.reply);
   return prepareCommand(command, spec, hook, options, defaultTimeout, onAbort);
 }

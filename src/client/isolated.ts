@@ -5,7 +5,6 @@ import type { RedisArg, RespValue } from '../resp/types.js';
 import { sendBatch } from './batch.js';
 import { createCommand } from './command-factory.js';
 import { type ScanRequest, standalonePages } from './iterators.js';
-import { prefixKeys } from './key-prefix.js';
 import { withCommands } from './methods.js';
 import { Multi } from './multi.js';
 import { Pipeline } from './pipeline.js';
@@ -104,9 +103,8 @@ export class IsolatedConnection extends /* @__PURE__ */ withCommands(Object) imp
     hook: CommandHook | undefined,
     options: CommandOptions | undefined,
   ): Command {
-    const prefix = this.#binding.keyPrefix;
-    const keyed = prefix === '' ? args : prefixKeys(spec.keys, args, prefix);
-    const command = createCommand(spec, keyed, hook, options, this.#binding.commandTimeout, this.#abort);
+    const { commandTimeout, keyPrefix } = this.#binding;
+    const command = createCommand(spec, args, hook, options, commandTimeout, this.#abort, keyPrefix);
     if (command.isDone) return command;
     if (this.#finished) {
       command.reject(
@@ -118,7 +116,7 @@ export class IsolatedConnection extends /* @__PURE__ */ withCommands(Object) imp
     }
     try {
       // The prefixed keys decide the slot, as they do for the client's own commands.
-      this.#pin(spec, keyed);
+      this.#pin(spec, command.args);
     } catch (error) {
       command.reject(error as Error);
     }

@@ -14,17 +14,9 @@ import { type RedirectMessage, redirectChannel, tracedCommands } from '../teleme
 import { type ClusterCommand, type ClusterRecovery, UNKNOWN_KEYS } from './cluster-command.js';
 import type { CommandKeys } from './command-keys.js';
 import type { NodeHandle, NodePool } from './node-pool.js';
+import { failoverDelay, RETRY_AFTER_REFRESH } from './retry.js';
 import { ANY_SLOT } from './slots.js';
 import { parseRedirect } from './topology.js';
-
-/** Errors after which the slot map is reloaded and the command sent again: it did not run. */
-const RETRY_AFTER_REFRESH: ReadonlySet<string> = new Set([
-  'TRYAGAIN',
-  'CLUSTERDOWN',
-  'LOADING',
-  'MASTERDOWN',
-  'READONLY',
-]);
 
 const ignore = () => undefined;
 
@@ -192,7 +184,8 @@ export class ClusterRouter implements ClusterRecovery {
   /** Tries again after a backoff and a reload of the slot map (single flight, rate-limited). */
   #later(command: ClusterCommand): void {
     command.connection = undefined;
-    const delay = command.attempts <= 1 ? 0 : Math.min(1000, 25 * 2 ** (command.attempts - 2));
+    // `attempts` already counts this failure: the first retry goes at once (step 0).
+    const delay = failoverDelay(command.attempts - 1);
     setTimeout(() => {
       this.#pool
         .refresh()

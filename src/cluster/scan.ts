@@ -4,6 +4,7 @@ import { Command, type CommandOptions, encodedNameOf } from '../connection/comma
 import { ClusterError, ConnectionError, ReplyError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
 import type { NodeHandle, NodePool } from './node-pool.js';
+import { failoverDelay, RETRY_AFTER_REFRESH } from './retry.js';
 import { SLOT_COUNT, slotOf } from './slots.js';
 import { parseRedirect } from './topology.js';
 
@@ -29,15 +30,6 @@ import { parseRedirect } from './topology.js';
  * after MOVED, ASK (followed, and kept, to the importing node), a failover or a lost connection
  * the iteration starts again from cursor 0 on the new owner.
  */
-
-/** Errors after which the map is reloaded and the page asked again: nothing ran. */
-const RETRY_AFTER_REFRESH: ReadonlySet<string> = new Set([
-  'TRYAGAIN',
-  'CLUSTERDOWN',
-  'LOADING',
-  'MASTERDOWN',
-  'READONLY',
-]);
 
 const ignore = () => undefined;
 
@@ -244,9 +236,8 @@ function internal(name: string, args: string[]): Command {
   return command;
 }
 
-/** 0, 25, 50, 100 ... up to 1 s, as routing waits out a failover. */
-function backoff(attempt: number): Promise<void> {
-  if (attempt === 0) return Promise.resolve();
-  const delay = Math.min(1000, 25 * 2 ** (attempt - 1));
-  return new Promise((resolve) => setTimeout(resolve, delay));
+/** Waits `failoverDelay(step)`, as routing does; step 0 (no failure yet) goes on at once. */
+function backoff(step: number): Promise<void> {
+  if (step === 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, failoverDelay(step)));
 }

@@ -1,4 +1,5 @@
 import { ArgumentError, Script } from '../index.js';
+import { deleteKey } from './delete-key.js';
 import { ResourceKeys } from './keys.js';
 import { integerIn, optionsOf, type PatternTarget, refuse, shaped } from './target.js';
 
@@ -28,10 +29,6 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then ttl = 0 end
 return {value, ttl}
 `);
-
-const DELETE = Script.fromLua<{ keys: [string]; args: []; reply: number }>(
-  "return redis.call('DEL', KEYS[1])",
-);
 
 export interface ExpiringCounterOptions {
   /** Milliseconds a counter lives after its first increment (after every one, with `refresh`). */
@@ -96,13 +93,7 @@ export class ExpiringCounter {
 
   /** Deletes the counter; resolves to whether it existed. */
   reset(target: PatternTarget, name: string): Promise<boolean> {
-    let key: string;
-    try {
-      key = this.key(name);
-    } catch (error) {
-      return refuse(target, error);
-    }
-    return shaped(target, DELETE.evalshaWithReload(target, [key]), (deleted) => deleted > 0);
+    return deleteKey(target, this.#keys, 'ExpiringCounter', name);
   }
 
   /** The key of the counter `name`. */

@@ -1,4 +1,5 @@
 import { ArgumentError, Script } from '../index.js';
+import { deleteKey } from './delete-key.js';
 import { AcquireTimeoutError, IdempotencyInFlightError } from './errors.js';
 import { ResourceKeys } from './keys.js';
 import { Lease } from './lease.js';
@@ -218,7 +219,7 @@ export class Idempotency<T = unknown> {
   /** Forgets `key` (its result or its claim); resolves to whether there was one. */
   async forget(target: LeaseTarget, key: string): Promise<boolean> {
     leaseTarget('Idempotency.forget', target);
-    return (await DELETE.evalshaWithReload(target, [this.key(key)])) > 0;
+    return deleteKey(target, this.#keys, 'Idempotency', key);
   }
 
   /** The Redis key of idempotency key `key`. */
@@ -226,7 +227,3 @@ export class Idempotency<T = unknown> {
     return this.#keys.base('Idempotency', key);
   }
 }
-
-const DELETE = Script.fromLua<{ keys: [string]; args: []; reply: number }>(
-  "return redis.call('DEL', KEYS[1])",
-);

@@ -1,5 +1,6 @@
+import type { Script } from '../index.js';
 import { LeaseLostError } from './errors.js';
-import { integerIn } from './target.js';
+import { integerIn, type LeaseTarget, MAX_MS, within } from './target.js';
 
 /** How a lease keeps itself alive: `true` extends every third of its duration; a number, every that many ms. */
 export type AutoExtend = boolean | number;
@@ -13,6 +14,35 @@ export interface LeaseBackend {
   extend(duration: number, timeout: number): Promise<boolean>;
   /** Resolves to whether the server still had the lease as ours (and released it). */
   release(): Promise<boolean>;
+}
+
+/** A script that extends the lease held in one key, as holder only: `[holder, ms]` -> 1 when extended. */
+export type ExtendScript = Script<{ keys: [string]; args: [string, number]; reply: number }>;
+/** A script that releases the lease held in one key, as holder only: `[holder]` -> 1 when released. */
+export type ReleaseScript = Script<{ keys: [string]; args: [string]; reply: number }>;
+
+/**
+ * The backend of a lease kept in `key` under `holder` (what this acquisition wrote there), extended
+ * and released by the pattern's own scripts. An extension's duration is checked for `owner` like
+ * the one the lease was taken with, and its answer is awaited only for `timeout` (see `extend`).
+ */
+export function holderBackend(
+  owner: string,
+  target: LeaseTarget,
+  key: string,
+  holder: string,
+  extend: ExtendScript,
+  release: ReleaseScript,
+): LeaseBackend {
+  return {
+    extend: async (duration, timeout) =>
+      (await extend.evalshaWithReload(
+        within(target, timeout),
+        [key],
+        [holder, integerIn(owner, 'lease (ms)', duration, 1, MAX_MS)],
+      )) === 1,
+    release: async () => (await release.evalshaWithReload(target, [key], [holder])) === 1,
+  };
 }
 
 /** Retry a failed automatic extension (a lost connection, a failover) this often until the lease runs out. */

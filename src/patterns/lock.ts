@@ -1,8 +1,8 @@
-import { AbortError, Script } from '../index.js';
+import { Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
-import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf, within } from './target.js';
-import { retryUntil } from './wait.js';
+import { type AutoExtend, autoExtendOf, holderBackend, Lease, type LeaseBackend } from './lease.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf } from './target.js';
+import { acquireLease, whileHeld } from './wait.js';
 
 /**
  * The lock key holds `<token>:<owner>` with the lease as its expiry; the fence key holds the
@@ -53,8 +53,6 @@ return {value, redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[2]) or ''}
 
 const FENCE_TTL_MS = 7 * 24 * 3600 * 1000;
 const DEFAULT_LEASE_MS = 10_000;
-const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_RETRY_MS = 10;
 
 export interface LockOptions {
   /** Default lease, in ms: how long a holder keeps the lock without extending it. Default 10 000. */
@@ -103,11 +101,10 @@ export class LockLease extends Lease {
     token: number,
     duration: number,
     requestedAt: number,
-    extend: (duration: number, timeout: number) => Promise<boolean>,
-    release: () => Promise<boolean>,
+    backend: LeaseBackend,
     autoExtend: AutoExtend,
   ) {
-    super(resource, duration, requestedAt, { extend, release }, autoExtend);
+    super(resource, duration, requestedAt, backend, autoExtend);
     this.token = token;
   }
 }
@@ -144,24 +141,9 @@ export class Lock {
    */
   async acquire(target: LeaseTarget, name: string, options?: LockAcquireOptions): Promise<LockLease> {
     const given = optionsOf('Lock.acquire', options);
-    const timeout = integerIn('Lock.acquire', 'timeout (ms)', given.timeout ?? DEFAULT_TIMEOUT_MS, 0, MAX_MS);
-    const retryDelay = integerIn(
-      'Lock.acquire',
-      'retryDelay (ms)',
-      given.retryDelay ?? DEFAULT_RETRY_MS,
-      1,
-      MAX_MS,
+    return acquireLease('Lock.acquire', name, given, () =>
+      this.#attempt('Lock.acquire', target, name, given),
     );
-    const lease = await retryUntil(name, () => this.#attempt('Lock.acquire', target, name, given), {
-      timeout,
-      retryDelay,
-      signal: given.signal,
-    });
-    if (given.signal?.aborted) {
-      await lease.release().catch(() => false);
-      throw new AbortError(false, { cause: given.signal.reason });
-    }
-    return lease;
   }
 
   /**
@@ -177,12 +159,10 @@ export class Lock {
     options?: LockAcquireOptions,
   ): Promise<T> {
     const given = optionsOf('Lock.withLock', options);
-    const lease = await this.acquire(target, name, { ...given, autoExtend: given.autoExtend ?? true });
-    try {
-      return await work(lease);
-    } finally {
-      await lease.release().catch(() => false);
-    }
+    return whileHeld(
+      await this.acquire(target, name, { ...given, autoExtend: given.autoExtend ?? true }),
+      work,
+    );
   }
 
   /** Who holds the lock now, and the latest token issued. */
@@ -222,21 +202,8 @@ export class Lock {
       [ownerId, duration, Math.max(FENCE_TTL_MS, 2 * duration)],
     );
     if (acquired !== 1) return { done: false as const, retryIn: value < 0 ? duration : value };
-    const held = `${value}:${ownerId}`;
-    const lease = new LockLease(
-      name,
-      value,
-      duration,
-      requestedAt,
-      async (ms, timeout) =>
-        (await EXTEND.evalshaWithReload(
-          within(target, timeout),
-          [lock],
-          [held, integerIn(owner, 'lease (ms)', ms, 1, MAX_MS)],
-        )) === 1,
-      async () => (await RELEASE.evalshaWithReload(target, [lock], [held])) === 1,
-      autoExtend,
-    );
+    const backend = holderBackend(owner, target, lock, `${value}:${ownerId}`, EXTEND, RELEASE);
+    const lease = new LockLease(name, value, duration, requestedAt, backend, autoExtend);
     return { done: true as const, value: lease };
   }
 }

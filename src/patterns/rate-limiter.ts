@@ -1,4 +1,5 @@
-import { Script } from '../index.js';
+import type { Script } from '../index.js';
+import { deleteKey } from './delete-key.js';
 import { ResourceKeys } from './keys.js';
 import { integerIn, MAX_MS, MICROS_PER_MS, optionsOf, type PatternTarget, refuse, shaped } from './target.js';
 
@@ -95,13 +96,7 @@ export abstract class RateLimiter {
 
   /** Forgets every admission of `name` (DEL of its key); resolves to whether there was any. */
   reset(target: PatternTarget, name: string): Promise<boolean> {
-    let key: string;
-    try {
-      key = this.key(name);
-    } catch (error) {
-      return refuse(target, error);
-    }
-    return shaped(target, DELETE.evalshaWithReload(target, [key]), (deleted) => deleted > 0);
+    return deleteKey(target, this.#keys, this.#owner, name);
   }
 
   /** The key that holds the state of `name` (for inspection; its layout is the limiter's own). */
@@ -126,11 +121,6 @@ export abstract class RateLimiter {
     return this.limit;
   }
 }
-
-/** DEL as a typed script, so `reset` runs on every target a check does (pipelines too). */
-const DELETE = Script.fromLua<{ keys: [string]; args: []; reply: number }>(
-  "return redis.call('DEL', KEYS[1])",
-);
 
 /** The Lua that every limiter script starts with: the server's clock in µs, and the arguments. */
 export const LIMITER_PRELUDE = `

@@ -1,8 +1,8 @@
-import { AbortError, Script } from '../index.js';
+import { Script } from '../index.js';
 import { ResourceKeys } from './keys.js';
-import { type AutoExtend, autoExtendOf, Lease } from './lease.js';
-import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf, within } from './target.js';
-import { retryUntil } from './wait.js';
+import { type AutoExtend, autoExtendOf, holderBackend, Lease, type LeaseBackend } from './lease.js';
+import { integerIn, type LeaseTarget, leaseTarget, MAX_MS, newOwnerId, optionsOf } from './target.js';
+import { acquireLease, whileHeld } from './wait.js';
 
 /**
  * One sorted set per semaphore: a member per permit, scored by when its lease ends (µs of the
@@ -54,8 +54,6 @@ return redis.call('ZCOUNT', KEYS[1], '(' .. string.format('%.0f', now), '+inf')
 `);
 
 const DEFAULT_LEASE_MS = 10_000;
-const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_RETRY_MS = 10;
 
 export interface SemaphoreOptions {
   /** How many holders at once. Every user of one semaphore name must use the same size. */
@@ -89,11 +87,10 @@ export class Permit extends Lease {
     id: string,
     duration: number,
     requestedAt: number,
-    extend: (duration: number, timeout: number) => Promise<boolean>,
-    release: () => Promise<boolean>,
+    backend: LeaseBackend,
     autoExtend: AutoExtend,
   ) {
-    super(resource, duration, requestedAt, { extend, release }, autoExtend);
+    super(resource, duration, requestedAt, backend, autoExtend);
     this.id = id;
   }
 }
@@ -127,30 +124,9 @@ export class Semaphore {
   /** Waits for a permit (up to `timeout`), retrying with backoff and jitter. */
   async acquire(target: LeaseTarget, name: string, options?: SemaphoreAcquireOptions): Promise<Permit> {
     const given = optionsOf('Semaphore.acquire', options);
-    const timeout = integerIn(
-      'Semaphore.acquire',
-      'timeout (ms)',
-      given.timeout ?? DEFAULT_TIMEOUT_MS,
-      0,
-      MAX_MS,
+    return acquireLease('Semaphore.acquire', name, given, () =>
+      this.#attempt('Semaphore.acquire', target, name, given),
     );
-    const retryDelay = integerIn(
-      'Semaphore.acquire',
-      'retryDelay (ms)',
-      given.retryDelay ?? DEFAULT_RETRY_MS,
-      1,
-      MAX_MS,
-    );
-    const permit = await retryUntil(name, () => this.#attempt('Semaphore.acquire', target, name, given), {
-      timeout,
-      retryDelay,
-      signal: given.signal,
-    });
-    if (given.signal?.aborted) {
-      await permit.release().catch(() => false);
-      throw new AbortError(false, { cause: given.signal.reason });
-    }
-    return permit;
   }
 
   /** Acquires a permit (waiting as `acquire` does), runs `work` with it extending itself, and releases it. */
@@ -161,12 +137,10 @@ export class Semaphore {
     options?: SemaphoreAcquireOptions,
   ): Promise<T> {
     const given = optionsOf('Semaphore.withPermit', options);
-    const permit = await this.acquire(target, name, { ...given, autoExtend: given.autoExtend ?? true });
-    try {
-      return await work(permit);
-    } finally {
-      await permit.release().catch(() => false);
-    }
+    return whileHeld(
+      await this.acquire(target, name, { ...given, autoExtend: given.autoExtend ?? true }),
+      work,
+    );
   }
 
   /** How many permits of `name` are held now (leases not yet ended by the server's clock). */
@@ -194,20 +168,8 @@ export class Semaphore {
     const requestedAt = performance.now();
     const [acquired, , retryIn] = await ACQUIRE.evalshaWithReload(target, [key], [id, duration, this.size]);
     if (acquired !== 1) return { done: false as const, retryIn };
-    const permit = new Permit(
-      name,
-      id,
-      duration,
-      requestedAt,
-      async (ms, timeout) =>
-        (await EXTEND.evalshaWithReload(
-          within(target, timeout),
-          [key],
-          [id, integerIn(owner, 'lease (ms)', ms, 1, MAX_MS)],
-        )) === 1,
-      async () => (await RELEASE.evalshaWithReload(target, [key], [id])) === 1,
-      autoExtend,
-    );
+    const backend = holderBackend(owner, target, key, id, EXTEND, RELEASE);
+    const permit = new Permit(name, id, duration, requestedAt, backend, autoExtend);
     return { done: true as const, value: permit };
   }
 }
