@@ -7,7 +7,7 @@ import type { Address } from './directory.js';
  * connection found through the sentinels and verified with ROLE — known while that connection is
  * ready there and no move is under way. Side connections never ask the sentinels themselves:
  * during a failover a sentinel may still name the old primary, which still says `master`, and
- * only the shared connection weighs that against the announcement (see `Sentinel`).
+ * only the shared connection weighs that against the announcement (see `PrimaryTracker`).
  */
 export class VerifiedPrimary {
   readonly #connection: Connection;

@@ -1,82 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Cluster, Library, RedisError, Script, slotOf } from '../../src/index.js';
+import { Client, Cluster, Library, Script, slotOf } from '../../src/index.js';
 import { type RedisCluster, type RedisServer, startCluster } from '../../src/testing/index.js';
 import { PROTOCOLS, sleep } from '../helpers.js';
+import { assertNothingLost, type LoadResult, loadSummary, runWriteLoad, total } from '../write-load.js';
 
 const INCR = Script.fromLua("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
-/** Outcome of a write load: what the cluster acknowledged, and what failed, per key. */
-interface LoadResult {
-  acknowledged: Map<string, number>;
-  /** Failed with `mayHaveRun: true`: the increment may or may not be there. */
-  uncertain: Map<string, number>;
-  /** Failed with `mayHaveRun: false`: the increment is certainly not there. */
-  notApplied: Map<string, number>;
-  errors: Map<string, number>;
-}
-
 /** Workers running INCR scripts over `keys` until `stop` resolves. */
-async function runLoad(
-  cluster: Cluster,
-  keys: string[],
-  stop: Promise<void>,
-  workers = 16,
-): Promise<LoadResult> {
-  const result: LoadResult = {
-    acknowledged: new Map(),
-    uncertain: new Map(),
-    notApplied: new Map(),
-    errors: new Map(),
-  };
-  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  let stopped = false;
-  void stop.then(() => {
-    stopped = true;
-  });
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (!stopped) {
-        const key = keys[next++ % keys.length];
-        try {
-          await INCR.evalshaWithReload(cluster, [key], [1]);
-          bump(result.acknowledged, key);
-        } catch (error) {
-          assert.ok(error instanceof RedisError, `a failure that is not a RedisError: ${String(error)}`);
-          assert.equal(typeof error.mayHaveRun, 'boolean');
-          bump(error.mayHaveRun ? result.uncertain : result.notApplied, key);
-          bump(result.errors, error.code);
-          await sleep(5);
-        }
-      }
-    }),
-  );
-  return result;
-}
-
-/** Every acknowledged increment is present; only may-have-run failures can add more. */
-async function assertNothingLost(cluster: Cluster, keys: string[], load: LoadResult): Promise<void> {
-  for (const key of keys) {
-    const value = Number((await cluster.get(key)) ?? 0);
-    const acknowledged = load.acknowledged.get(key) ?? 0;
-    const uncertain = load.uncertain.get(key) ?? 0;
-    assert.ok(
-      value >= acknowledged && value <= acknowledged + uncertain,
-      `${key}: value ${value}, acknowledged ${acknowledged}, uncertain ${uncertain}`,
-    );
-  }
-}
-
-function total(map: Map<string, number>): number {
-  let sum = 0;
-  for (const count of map.values()) sum += count;
-  return sum;
-}
-
-function summary(label: string, load: LoadResult): string {
-  const errors = [...load.errors].map(([code, count]) => `${code}×${count}`).join(' ') || 'none';
-  return `${label}: acknowledged ${total(load.acknowledged)}, may-have-run ${total(load.uncertain)}, not applied ${total(load.notApplied)} (errors: ${errors})`;
+function runLoad(cluster: Cluster, keys: string[], stop: Promise<void>): Promise<LoadResult> {
+  return runWriteLoad(keys, (key) => INCR.evalshaWithReload(cluster, [key], [1]), stop);
 }
 
 async function direct(server: RedisServer): Promise<Client> {
@@ -179,10 +112,10 @@ for (const resp of PROTOCOLS) {
       await sleep(300);
       finish();
       const load = await loading;
-      console.log(summary(`RESP${resp} migration`, load));
+      console.log(loadSummary(`RESP${resp} migration`, load));
 
       assert.ok(total(load.acknowledged) > 200, 'the load kept running through the migration');
-      await assertNothingLost(cluster, keys, load);
+      await assertNothingLost((key) => cluster.get(key), keys, load);
       assert.equal(
         await dst.call('CLUSTER', 'COUNTKEYSINSLOT', slot),
         20,
@@ -221,10 +154,10 @@ for (const resp of PROTOCOLS) {
       await sleep(500);
       finish();
       const load = await loading;
-      console.log(summary(`RESP${resp} manual failover`, load));
+      console.log(loadSummary(`RESP${resp} manual failover`, load));
       // The old primary resynchronises as a replica; let that finish before the next test.
       await waitForStableCluster(harness, 3);
-      await assertNothingLost(cluster, keys, load);
+      await assertNothingLost((key) => cluster.get(key), keys, load);
       replica.disconnect();
       await cluster.quit();
     });
@@ -279,8 +212,8 @@ for (const resp of PROTOCOLS) {
       await sleep(500);
       finish();
       const load = await loading;
-      console.log(summary(`RESP${resp} kill -9`, load));
-      await assertNothingLost(cluster, keys, load);
+      console.log(loadSummary(`RESP${resp} kill -9`, load));
+      await assertNothingLost((key) => cluster.get(key), keys, load);
 
       // The promoted replica is a primary now and has the library (functions replicate).
       await cluster.refresh();

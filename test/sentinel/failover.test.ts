@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Client, Library, RedisError, Script, type Sentinel } from '../../src/index.js';
+import { type Client, Library, Script, type Sentinel } from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { PROTOCOLS, sleep } from '../helpers.js';
+import { assertNothingLost, type LoadResult, loadSummary, runWriteLoad, total } from '../write-load.js';
 import { nextFailover, useSentinel } from './sentinel-helpers.js';
 
 // Failovers under a write load, with the accounting of test/cluster/faults.test.ts: per counter,
@@ -22,90 +23,24 @@ const INCR = Script.fromLua("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 const LIBRARY = `#!lua name=failoverlib
 redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)
 `;
-const WORKERS = 16;
-
-/** Outcome of a write load per counter, and how the writes were spread in time. */
-interface LoadResult {
-  acknowledged: Map<string, number>;
-  /** Failed with `mayHaveRun: true`: the increment may or may not be there. */
-  uncertain: Map<string, number>;
-  /** Failed with `mayHaveRun: false`: the increment is certainly not there. */
-  notApplied: Map<string, number>;
-  errors: Map<string, number>;
-  /** The longest time without any acknowledged write, in ms. */
-  longestGap: number;
-}
 
 /**
  * Workers incrementing `keys` until `stop` resolves: even keys with the INCRBY script
  * (evalshaWithReload), odd keys with plain INCR.
  */
-async function runLoad(db: Sentinel, keys: string[], stop: Promise<void>): Promise<LoadResult> {
-  const result: LoadResult = {
-    acknowledged: new Map(),
-    uncertain: new Map(),
-    notApplied: new Map(),
-    errors: new Map(),
-    longestGap: 0,
-  };
-  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-  let stopped = false;
-  void stop.then(() => {
-    stopped = true;
-  });
-  let lastAck = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: WORKERS }, async () => {
-      while (!stopped) {
-        const index = next++ % keys.length;
-        const key = keys[index];
-        try {
-          if (index % 2 === 0) await INCR.evalshaWithReload(db, [key], [1]);
-          else await db.incr(key);
-          bump(result.acknowledged, key);
-          const now = performance.now();
-          result.longestGap = Math.max(result.longestGap, now - lastAck);
-          lastAck = now;
-        } catch (error) {
-          assert.ok(error instanceof RedisError, `a failure that is not a RedisError: ${String(error)}`);
-          assert.equal(typeof error.mayHaveRun, 'boolean');
-          bump(error.mayHaveRun ? result.uncertain : result.notApplied, key);
-          bump(result.errors, error.code);
-          await sleep(5);
-        }
-      }
-    }),
+function runLoad(db: Sentinel, keys: string[], stop: Promise<void>): Promise<LoadResult> {
+  return runWriteLoad(
+    keys,
+    (key, index) => (index % 2 === 0 ? INCR.evalshaWithReload(db, [key], [1]) : db.incr(key)),
+    stop,
   );
-  return result;
-}
-
-/** Every acknowledged increment is on `primary`; only may-have-run failures can add more. */
-async function assertNothingLost(primary: Client, keys: string[], load: LoadResult): Promise<void> {
-  for (const key of keys) {
-    const value = Number((await primary.get(key)) ?? 0);
-    const acknowledged = load.acknowledged.get(key) ?? 0;
-    const uncertain = load.uncertain.get(key) ?? 0;
-    assert.ok(
-      value >= acknowledged && value <= acknowledged + uncertain,
-      `${key}: value ${value}, acknowledged ${acknowledged}, may have run ${uncertain}`,
-    );
-  }
-}
-
-function total(map: Map<string, number>): number {
-  let sum = 0;
-  for (const count of map.values()) sum += count;
-  return sum;
 }
 
 function summary(label: string, load: LoadResult, switchMs: number): string {
-  const errors = [...load.errors].map(([code, count]) => `${code}×${count}`).join(' ') || 'none';
   return (
-    `${label}: acknowledged ${total(load.acknowledged)}, may-have-run ${total(load.uncertain)}, ` +
-    `not applied ${total(load.notApplied)} (errors: ${errors}); client on the new primary ` +
-    `${Math.round(switchMs)} ms after the failover began; longest gap between acknowledged ` +
-    `writes ${Math.round(load.longestGap)} ms (includes the write pause before the failover)`
+    `${loadSummary(label, load)}; client on the new primary ${Math.round(switchMs)} ms after the ` +
+    'failover began; longest gap between acknowledged writes ' +
+    `${Math.round(load.longestGap)} ms (includes the write pause before the failover)`
   );
 }
 
@@ -149,93 +84,99 @@ async function assertScriptsAndFunctions(db: Sentinel, library: Library, newPrim
   assert.equal(await INCR.evalshaWithReload(db, [key], [1]), value + 2);
 }
 
+/** A failover under way: the client, its load, and the paused primary about to be failed over. */
+interface FailoverUnderLoad {
+  db: Sentinel;
+  library: Library;
+  keys: string[];
+  /** The primary when the load began, its writes paused and its replicas caught up. */
+  old: RedisServer;
+  /** The client's next `failover` event. */
+  switched: Promise<{ from: string; to: string }>;
+  /** When the failover began (just before this resolves). */
+  began: number;
+  /** Lets the load run on for a moment, then stops it and gives its outcome. */
+  finish(): Promise<LoadResult>;
+}
+
+/**
+ * Fresh script caches and stats, a new client with the library loaded, a load on 20 new counters
+ * (`prefix:0` ...), and the primary paused with its replicas caught up: ready to fail it over.
+ */
+async function loadAndPause(resp: 2 | 3, prefix: string): Promise<FailoverUnderLoad> {
+  await shared.harness.waitForAgreement();
+  await resetNodes();
+  const db = await shared.newSentinel({ resp });
+  const library = await Library.fromCode(db, LIBRARY);
+  const keys = Array.from({ length: 20 }, (_, i) => `${prefix}:${i}`);
+  let stop!: () => void;
+  const loading = runLoad(db, keys, new Promise<void>((resolve) => (stop = resolve)));
+  await sleep(200);
+
+  const old = await shared.harness.primary();
+  await pauseAndCatchUp(await shared.direct(old));
+  const switched = nextFailover(db);
+  const finish = async () => {
+    await sleep(300);
+    stop();
+    return loading;
+  };
+  return { db, library, keys, old, switched, began: performance.now(), finish };
+}
+
+/**
+ * What both failovers must leave: the load ran, nothing acknowledged is lost on the new primary
+ * `to`, the script was loaded there once and ran there, and the library's functions work there.
+ */
+async function assertFollowed(run: FailoverUnderLoad, load: LoadResult, to: RedisServer): Promise<void> {
+  const newClient = await shared.direct(to);
+  assert.ok(total(load.acknowledged) > 500, 'the load ran');
+  await assertNothingLost((key) => newClient.get(key), run.keys, load);
+  assert.equal(await shared.callsOn(to, 'script|load'), 1, 'the script was loaded once on the new primary');
+  assert.ok((await shared.callsOn(to, 'evalsha')) > 0, 'scripted increments ran on the new primary');
+  await assertScriptsAndFunctions(run.db, run.library, newClient, run.keys[0]);
+}
+
 for (const resp of PROTOCOLS) {
   describe(`RESP${resp}: failovers under a scripted INCR load`, () => {
     test('SENTINEL FAILOVER: the client follows, nothing acknowledged is lost, scripts are reloaded', async () => {
-      await shared.harness.waitForAgreement();
-      await resetNodes();
-      const db = await shared.newSentinel({ resp });
-      const library = await Library.fromCode(db, LIBRARY);
-      const keys = Array.from({ length: 20 }, (_, i) => `failover${resp}:${i}`);
-      let finish!: () => void;
-      const loading = runLoad(db, keys, new Promise<void>((resolve) => (finish = resolve)));
-      await sleep(200);
-
-      const old = await shared.harness.primary();
-      const oldClient = await shared.direct(old);
-      await pauseAndCatchUp(oldClient);
-      const switched = nextFailover(db);
-      const began = performance.now();
+      const run = await loadAndPause(resp, `failover${resp}`);
       const { from, to } = await shared.harness.failover();
-      const event = await switched;
-      const switchMs = performance.now() - began;
+      const event = await run.switched;
+      const switchMs = performance.now() - run.began;
       // Sentinel itself takes about a second; the client must follow its announcement promptly.
       assert.ok(switchMs < 6000, `the client followed the failover after ${Math.round(switchMs)} ms`);
-      assert.equal(from, old);
-      assert.deepEqual(event, { from: `127.0.0.1:${old.port}`, to: `127.0.0.1:${to.port}` });
-      assert.equal(db.primary, `127.0.0.1:${to.port}`);
+      assert.equal(from, run.old);
+      assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
+      assert.equal(run.db.primary, `127.0.0.1:${to.port}`);
       // The old primary is a replica now; the writes it held back can only be refused.
-      await oldClient.call('CLIENT', 'UNPAUSE');
-      const newClient = await shared.direct(to);
-      await sleep(300);
-      finish();
-      const load = await loading;
+      await (await shared.direct(run.old)).call('CLIENT', 'UNPAUSE');
+      const load = await run.finish();
       console.log(summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs));
 
-      assert.ok(total(load.acknowledged) > 500, 'the load ran');
-      await assertNothingLost(newClient, keys, load);
+      await assertFollowed(run, load, to);
       assert.ok(
-        (await newClient.dbsize()) >= keys.length,
+        (await (await shared.direct(to)).dbsize()) >= run.keys.length,
         'the writes after the failover are on the new primary',
       );
-      assert.equal(
-        await shared.callsOn(to, 'script|load'),
-        1,
-        'the script was loaded once on the new primary',
-      );
-      assert.ok((await shared.callsOn(to, 'evalsha')) > 0, 'scripted increments ran on the new primary');
-      await assertScriptsAndFunctions(db, library, newClient, keys[0]);
-      await db.quit();
+      await run.db.quit();
     });
 
     test('kill -9 of the primary: acknowledged increments survive, failures say whether they may have run', async () => {
-      await shared.harness.waitForAgreement();
-      await resetNodes();
-      const db = await shared.newSentinel({ resp });
-      const library = await Library.fromCode(db, LIBRARY);
-      const keys = Array.from({ length: 20 }, (_, i) => `kill${resp}:${i}`);
-      let finish!: () => void;
-      const loading = runLoad(db, keys, new Promise<void>((resolve) => (finish = resolve)));
-      await sleep(200);
-
-      const old = await shared.harness.primary();
-      await pauseAndCatchUp(await shared.direct(old));
-      const switched = nextFailover(db);
-      const began = performance.now();
+      const run = await loadAndPause(resp, `kill${resp}`);
       const killed = await shared.harness.killPrimary();
-      assert.equal(killed, old);
+      assert.equal(killed, run.old);
       const to = await shared.harness.waitForNewPrimary(killed);
-      const event = await switched;
-      const switchMs = performance.now() - began;
+      const event = await run.switched;
+      const switchMs = performance.now() - run.began;
       assert.ok(switchMs < 8000, `the client followed the failover after ${Math.round(switchMs)} ms`);
-      assert.deepEqual(event, { from: `127.0.0.1:${old.port}`, to: `127.0.0.1:${to.port}` });
-      await sleep(300);
-      finish();
-      const load = await loading;
+      assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
+      const load = await run.finish();
       console.log(summary(`RESP${resp} kill -9`, load, switchMs));
 
-      const newClient = await shared.direct(to);
-      assert.ok(total(load.acknowledged) > 500, 'the load ran');
       assert.ok(total(load.uncertain) > 0, 'the writes in flight on the killed primary may have run');
-      await assertNothingLost(newClient, keys, load);
-      assert.equal(
-        await shared.callsOn(to, 'script|load'),
-        1,
-        'the script was loaded once on the new primary',
-      );
-      assert.ok((await shared.callsOn(to, 'evalsha')) > 0, 'scripted increments ran on the new primary');
-      await assertScriptsAndFunctions(db, library, newClient, keys[0]);
-      await db.quit();
+      await assertFollowed(run, load, to);
+      await run.db.quit();
       await shared.harness.revive(killed);
     });
   });

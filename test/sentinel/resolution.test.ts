@@ -24,22 +24,6 @@ const shared = useSentinel(
   { config: { 'busy-reply-threshold': 100 }, tls: true },
 );
 
-/** Makes every sentinel monitor `server` under `name` (replacing what it monitored as `name`). */
-async function monitor(name: string, server: RedisServer): Promise<void> {
-  for (let index = 0; index < shared.harness.sentinels.length; index++) {
-    const sentinel = await shared.directSentinel(index);
-    await sentinel.call('SENTINEL', 'REMOVE', name).catch(() => undefined);
-    await sentinel.call('SENTINEL', 'MONITOR', name, server.host, server.port, 2);
-    await sentinel.call('SENTINEL', 'SET', name, 'auth-pass', PASSWORD);
-  }
-}
-
-async function unmonitor(name: string): Promise<void> {
-  for (let index = 0; index < shared.harness.sentinels.length; index++) {
-    await (await shared.directSentinel(index)).call('SENTINEL', 'REMOVE', name).catch(() => undefined);
-  }
-}
-
 async function replicaServer(): Promise<RedisServer> {
   return (await shared.harness.replicas())[0];
 }
@@ -155,7 +139,7 @@ for (const resp of PROTOCOLS) {
 
     test('a node the sentinels name that says it is a replica is refused with WRONG_ROLE', async () => {
       const name = `wrong${resp}`;
-      await monitor(name, await replicaServer());
+      await shared.monitor(name, await replicaServer());
       try {
         const db = await shared.newSentinel({ resp, name, connectTimeout: 400 }, false);
         await assert.rejects(db.connect(), (error: unknown) => {
@@ -165,51 +149,51 @@ for (const resp of PROTOCOLS) {
           return true;
         });
       } finally {
-        await unmonitor(name);
+        await shared.unmonitor(name);
       }
     });
 
     test('while the sentinels name a replica, connect() keeps asking them until they name the primary', async () => {
       const name = `retry${resp}`;
-      await monitor(name, await replicaServer());
+      await shared.monitor(name, await replicaServer());
       try {
         const db = await shared.newSentinel({ resp, name, connectTimeout: 8000 }, false);
         const connecting = db.connect();
         await new Promise((resolve) => setTimeout(resolve, 300));
         assert.equal(db.status, 'connecting', 'still refusing the replica');
         const primary = await shared.harness.primary();
-        await monitor(name, primary);
+        await shared.monitor(name, primary);
         await connecting;
         assert.equal(db.primary, `127.0.0.1:${primary.port}`);
         assert.equal(((await db.call('ROLE')) as unknown[])[0], 'master');
         await db.quit();
       } finally {
-        await unmonitor(name);
+        await shared.unmonitor(name);
       }
     });
 
     test('every reconnect asks the sentinels again and checks the role of the node reached', async () => {
       const name = `reconnect${resp}`;
       const primary = await shared.harness.primary();
-      await monitor(name, primary);
+      await shared.monitor(name, primary);
       try {
         const connectionName = `sentinel-reconnect-${resp}`;
         const db = await shared.newSentinel({ resp, name, connectionName });
         const errors: Error[] = [];
         db.on('error', (error: Error) => errors.push(error));
-        await monitor(name, await replicaServer());
+        await shared.monitor(name, await replicaServer());
         await killConnection(primary, connectionName);
         await eventually('the replica the sentinels now name is refused', () =>
           errors.some((error) => error instanceof SentinelError && error.code === 'WRONG_ROLE'),
         );
         assert.notEqual(db.status, 'ready');
         const pinging = db.ping();
-        await monitor(name, primary);
+        await shared.monitor(name, primary);
         assert.equal(await pinging, 'PONG', 'a command queued meanwhile runs once the primary is back');
         assert.equal(db.primary, `127.0.0.1:${primary.port}`);
         await db.quit();
       } finally {
-        await unmonitor(name);
+        await shared.unmonitor(name);
       }
     });
 

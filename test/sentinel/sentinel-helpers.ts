@@ -27,6 +27,14 @@ export interface SharedSentinel {
   newSentinel(options?: Partial<SentinelOptions>, connect?: boolean): Promise<Sentinel>;
   /** `calls` of `command` (e.g. `get`, `evalsha_ro`) on `server`, from INFO commandstats. */
   callsOn(server: RedisServer, command: string): Promise<number>;
+  /**
+   * Makes every sentinel monitor `server` under `name` (replacing what it monitored as `name`),
+   * with the deployment's password: a second name lets a test point the sentinels somewhere
+   * without disturbing the deployment's own primary.
+   */
+  monitor(name: string, server: RedisServer): Promise<void>;
+  /** Makes every sentinel forget `name` (nothing happens for a name none monitors). */
+  unmonitor(name: string): Promise<void>;
 }
 
 export interface Credentials {
@@ -108,6 +116,19 @@ export function useSentinel(
       const line = stats.split('\r\n').find((entry) => entry.startsWith(`cmdstat_${command}:`));
       const match = line === undefined ? undefined : /calls=(\d+)/.exec(line);
       return match === undefined || match === null ? 0 : Number(match[1]);
+    },
+    async monitor(name, server) {
+      for (let index = 0; index < started().sentinels.length; index++) {
+        const sentinel = await shared.directSentinel(index);
+        await sentinel.call('SENTINEL', 'REMOVE', name).catch(() => undefined);
+        await sentinel.call('SENTINEL', 'MONITOR', name, server.host, server.port, 2);
+        if (password !== undefined) await sentinel.call('SENTINEL', 'SET', name, 'auth-pass', password);
+      }
+    },
+    async unmonitor(name) {
+      for (let index = 0; index < started().sentinels.length; index++) {
+        await (await shared.directSentinel(index)).call('SENTINEL', 'REMOVE', name).catch(() => undefined);
+      }
     },
   };
   return shared;

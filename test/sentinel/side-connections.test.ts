@@ -5,10 +5,12 @@ import {
   ConnectionError,
   type IsolatedConnection,
   type Sentinel,
+  SentinelError,
   type Subscription,
   WatchError,
 } from '../../src/index.js';
-import type { RedisServer } from '../../src/testing/index.js';
+import { type RedisServer, startRedis } from '../../src/testing/index.js';
+import { findFreePort } from '../../src/testing/ports.js';
 import { PROTOCOLS, uniqueKey } from '../helpers.js';
 import { eventually, useSentinel } from './sentinel-helpers.js';
 
@@ -34,6 +36,31 @@ async function blockedClients(server: RedisServer): Promise<number> {
 async function subscribers(server: RedisServer, channel: string): Promise<number> {
   const reply = (await (await shared.direct(server)).call('PUBSUB', 'NUMSUB', channel)) as unknown[];
   return Number(reply[1]);
+}
+
+/** How many times `server` answered ROLE (INFO commandstats): each side connection asks once. */
+function roleCalls(server: RedisServer): Promise<number> {
+  return shared.callsOn(server, 'role');
+}
+
+/** `error` and its causes, outermost first. */
+function causesOf(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let at = error; at !== undefined && chain.length < 10; at = (at as Error).cause) chain.push(at);
+  return chain;
+}
+
+/** A call that needed a side connection failed before it ran: the node reached said it is a replica. */
+async function assertRefusedAsReplica(call: Promise<unknown>, what: string): Promise<void> {
+  await assert.rejects(call, (error: unknown) => {
+    assert.ok(error instanceof ConnectionError, `${what}: ${String(error)}`);
+    assert.equal(error.mayHaveRun, false, `${what} did not run`);
+    assert.ok(
+      causesOf(error).some((cause) => cause instanceof SentinelError && cause.code === 'WRONG_ROLE'),
+      `${what}: the cause is WRONG_ROLE (${error.message})`,
+    );
+    return true;
+  });
 }
 
 /** Records a subscription's `interrupted` (with the error's code) and `resumed` events. */
@@ -175,6 +202,57 @@ for (const resp of PROTOCOLS) {
       assert.deepEqual(await db.blpop(`${key}:queue`, 1), [`sp:${key}:queue`, 'job']);
       assert.equal(await primary.exists(key), 0, 'nothing written without the prefix');
       await db.quit();
+    });
+
+    test('a side connection that reaches a replica is refused: nothing runs there until the node is the primary again', async () => {
+      // A node of its own, under a name of its own, so that demoting it behind the sentinels' back
+      // leaves the deployment alone. The sentinels go on naming it (they read INFO every 10 s and
+      // act on a master that says it is a replica only 20 s after that), and the shared connection
+      // stays on it: the ROLE check of each side connection is all that keeps them off a replica.
+      const name = `demoted${resp}`;
+      const node = await startRedis();
+      try {
+        await shared.monitor(name, node);
+        const db = await shared.newSentinel({ resp, name, reconnect: { maxDelay: 100 } });
+        assert.equal(db.primary, `127.0.0.1:${node.port}`);
+        const direct = await shared.direct(node);
+        // A replica of a port nobody listens on: it keeps its data and says `slave` to ROLE.
+        await direct.call('REPLICAOF', '127.0.0.1', await findFreePort());
+        assert.equal(((await direct.call('ROLE')) as unknown[])[0], 'slave');
+        assert.equal(db.status, 'ready', 'the shared connection is still on the demoted node');
+        assert.equal(db.primary, `127.0.0.1:${node.port}`, 'and it is still the verified primary');
+
+        // The session's connection is leased on its first command: ROLE is what fails.
+        await assertRefusedAsReplica(db.isolated(whereRuns), 'isolated()');
+        const queue = uniqueKey(`demoted-queue${resp}`);
+        await assertRefusedAsReplica(db.blpop(queue, 1), 'BLPOP');
+
+        const channel = uniqueKey(`demoted-news${resp}`);
+        const inbox: string[] = [];
+        const roleBefore = await roleCalls(node);
+        const subscribing = db.subscribe(channel, (message) => inbox.push(message));
+        await eventually(
+          'the subscriber connection reached the node twice (or subscribed there)',
+          async () => (await roleCalls(node)) >= roleBefore + 2 || (await subscribers(node, channel)) > 0,
+        );
+        assert.equal(await subscribers(node, channel), 0, 'not subscribed on the replica');
+        assert.equal(db.status, 'ready');
+
+        await direct.call('REPLICAOF', 'NO', 'ONE');
+        const sub = await subscribing;
+        assert.equal(sub.status, 'live');
+        assert.equal(await subscribers(node, channel), 1, 'subscribed once the node is the primary');
+        await direct.call('PUBLISH', channel, 'hello');
+        await eventually('the message arrived', () => inbox.length === 1);
+        assert.deepEqual(inbox, ['hello']);
+        assert.deepEqual(await db.isolated(whereRuns), { role: 'master', port: node.port });
+        await direct.call('RPUSH', queue, 'job');
+        assert.deepEqual(await db.blpop(queue, 1), [queue, 'job']);
+        await db.quit();
+      } finally {
+        await shared.unmonitor(name);
+        await node.stop();
+      }
     });
 
     acrossFailover(resp, 'SENTINEL FAILOVER');

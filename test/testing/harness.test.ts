@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect as connectTcp, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls } from 'node:tls';
 import { promisify } from 'node:util';
 import { type RedisServer, startCluster, startRedis } from '../../src/testing/index.js';
+import { assertReaped, eventually, processGone } from './process-helpers.js';
 
 // These tests check the harness from the outside, with their own few lines of RESP and with
 // redis-cli, so a bug in the harness's wire code cannot hide itself.
@@ -65,30 +65,6 @@ async function refusesConnections(port: number): Promise<boolean> {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
-}
-
-/** Whether `pid` is gone; a zombie counts as gone, because a container's PID 1 may never reap it. */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return condition();
 }
 
 async function withServer<T>(server: RedisServer, body: (server: RedisServer) => Promise<T>): Promise<T> {
@@ -328,11 +304,7 @@ describe('reaping', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
     const pid = Number(stdout.trim());
     assert.ok(pid > 0, `child printed ${stdout}`);
-    try {
-      assert.ok(await eventually(() => processGone(pid), 2000), `redis-server ${pid} outlived its parent`);
-    } finally {
-      if (!processGone(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertReaped([pid]);
   });
 
   test('SIGTERM reaps the servers and still ends the process by SIGTERM', async () => {

@@ -1,38 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Client } from '../../src/index.js';
 import { startSentinel } from '../../src/testing/index.js';
-import { sleep } from '../helpers.js';
+import { assertReaped, processGone } from './process-helpers.js';
 
 const run = promisify(execFile);
 const compiledHarness = new URL('../../src/testing/index.js', import.meta.url).href;
-
-/** Whether `pid` is gone; a zombie counts as gone, because a container's PID 1 may never reap it. */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function eventually(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await sleep(20);
-  }
-  return condition();
-}
 
 async function ask(url: string, ...args: string[]): Promise<unknown> {
   const client = new Client({ url, resp: 2, reconnect: false });
@@ -93,12 +69,6 @@ describe('startSentinel', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
     const pids = stdout.trim().split(' ').map(Number);
     assert.equal(pids.length, 3, `child printed ${stdout}`);
-    try {
-      for (const pid of pids) {
-        assert.ok(await eventually(() => processGone(pid), 2000), `redis-server ${pid} outlived its parent`);
-      }
-    } finally {
-      for (const pid of pids) if (!processGone(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertReaped(pids);
   });
 });
