@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Client, type Cluster, type Subscription, slotOf } from '../../src/index.js';
 import type { RedisCluster, RedisServer } from '../../src/testing/index.js';
-import { forEachProtocol, useCluster } from '../cluster/cluster-helpers.js';
+import { forEachProtocol, THREE_BY_ONE, useCluster } from '../cluster/cluster-helpers.js';
 import { sleep, uniqueKey, waitUntil } from '../helpers.js';
 
 // One 3×1 cluster for the file. Where a subscription lives is asked of the nodes themselves
@@ -164,7 +164,8 @@ async function spublishUntilHeard(
 }
 
 describe('pub/sub on a cluster', () => {
-  const shared = useCluster();
+  // A 1 s node timeout (2 s by default): the kill -9 test waits it out before the replica is promoted.
+  const shared = useCluster({ ...THREE_BY_ONE, config: { 'cluster-node-timeout': 1000 } });
 
   forEachProtocol(shared, (redis) => {
     test('ssubscribe takes channels of several slots and nodes; each lives on its slot owner', async () => {
