@@ -4,8 +4,8 @@
 //
 // Two things a bare `node --test .build/test/` gets wrong for this suite:
 // - Given a folder, Node takes every .js file below a directory named `test` for a test file, so
-//   the 20 helper modules (helpers.js, targets.js, ...) each ran in a process of their own that
-//   tested nothing. Node 20 has no globs, so the *.test.js files are listed here.
+//   each helper module (helpers.js, targets.js, cluster-helpers.js, ...) ran in a process of its
+//   own that tested nothing. Node 20 has no globs, so the *.test.js files are listed here.
 // - On a 2-core machine Node runs one file at a time (availableParallelism() - 1), yet most files
 //   spend their seconds waiting: for a cluster to agree on its slots, a replica to be promoted, a
 //   timeout to fire. A few files at once fill that wait. Each file starts its own servers on free
