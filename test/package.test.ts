@@ -60,15 +60,23 @@ test('the package root exports the public API only, and its types hide the inter
     assert.ok(!declarations.includes(internal), `${internal} appears in the published types`);
 });
 
-/** The files `npm pack` would put in the tarball, as package-relative paths. */
+let packed: Set<string> | undefined;
+
+/**
+ * The files `npm pack` would put in the tarball, as package-relative paths. Asked once per run:
+ * a dry-run pack takes seconds, and nothing the tests here do changes what it lists.
+ */
 function packedFiles(): Set<string> {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
-  return new Set(pack.files.map((file) => file.path));
+  if (packed === undefined) {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const [pack] = JSON.parse(out) as [{ files: { path: string }[] }];
+    packed = new Set(pack.files.map((file) => file.path));
+  }
+  return packed;
 }
 
 test('every source map in the package points at sources the package ships', {

@@ -10,8 +10,9 @@ import { PROTOCOLS, uniqueKey } from './helpers.js';
 // tests, so `forEachTarget` starts one standalone server and one 3-primary cluster per file (the
 // cluster at once, booting while the standalone runs go on) and each protocol connects its own
 // client to them. Put many bodies under one `forEachTarget` (test/client/commands.test.ts) rather
-// than one per file: Node runs test files one after another. The bodies share the servers with
-// each other and with the other protocol's run, so they use fresh keys (`uniqueKey`, `sameSlot`).
+// than one per file: each file boots its own cluster, and the suite runs only a few files at once
+// (scripts/test.mjs). The bodies share the servers with each other and with the other protocol's
+// run, so they use fresh keys (`uniqueKey`, `sameSlot`).
 
 /** Where a body runs. */
 export type TargetKind = 'standalone' | 'cluster';
