@@ -18,6 +18,8 @@ export interface Placement {
   redirected(error: ReplyError, from: SubscriberTarget): boolean;
   /** The subscriber connection to `target` was lost: choose elsewhere for what could go anywhere. */
   failed(target: SubscriberTarget): void;
+  /** `from` ended its subscription to `topic` (its slot moved): a map naming `from` again is stale. */
+  dropped?(topic: Topic, from: SubscriberTarget): void;
   /** Reloads what `homeOf` reads (the slot map), before topics are placed again. */
   refresh(): Promise<void>;
 }
@@ -209,6 +211,7 @@ export class PubSub implements SubscriberHost, SubscriptionOwner {
   topicDropped(subscriber: Subscriber, topic: Topic<Subscriber>): void {
     if (this.#closed) return;
     const { address } = subscriber.target;
+    this.#placement.dropped?.(topic, subscriber.target);
     this.#down(
       topic,
       new RedisError(

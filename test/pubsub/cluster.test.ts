@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { resolveClientOptions } from '../../src/client/options.js';
+import { NodePool } from '../../src/cluster/node-pool.js';
+import { ClusterPlacement } from '../../src/cluster/pubsub-placement.js';
 import { Client, type Cluster, type Subscription, slotOf } from '../../src/index.js';
+import { Topic } from '../../src/pubsub/topic.js';
 import type { RedisCluster, RedisServer } from '../../src/testing/index.js';
 import { forEachProtocol, THREE_BY_ONE, useCluster } from '../cluster/cluster-helpers.js';
 import { sleep, uniqueKey, waitUntil } from '../helpers.js';
@@ -363,5 +367,47 @@ describe('pub/sub on a cluster', () => {
       await victim.restart();
       await waitForStableCluster(harness);
     });
+  });
+});
+
+/**
+ * The placement behind the manual-failover test above, without its race: after a failover ends
+ * a shard subscription on the old primary, the slot map reloaded next may come from a node that
+ * has not heard yet and still name the old primary — now a replica, which accepts SSUBSCRIBE.
+ * The placement must not put the channel back there at once, nor refuse it for ever.
+ */
+describe('shard channel placement after a node ended the subscription', () => {
+  const shared = useCluster(THREE_BY_ONE);
+
+  test('keeps the channel off that node while the map still names it, a bounded number of times', async () => {
+    const seed = shared.cluster.nodes[0];
+    const pool = new NodePool(
+      [{ host: seed.host, port: seed.port, address: `${seed.host}:${seed.port}` }],
+      resolveClientOptions({}).connection,
+      false,
+    );
+    try {
+      await pool.refresh();
+      const placement = new ClusterPlacement(pool);
+      const name = Buffer.from(uniqueKey('placed'));
+      const slot = slotOf(name);
+      const topic = new Topic('shard', name, name.toString(), slot);
+      const owner = placement.homeOf(topic)!;
+      assert.equal(owner.address, pool.shardOf(slot)?.primary.address);
+
+      placement.dropped(topic, owner);
+      const tries = Array.from({ length: 6 }, () => placement.homeOf(topic)?.address);
+      assert.deepEqual(tries, [undefined, undefined, undefined, undefined, undefined, owner.address]);
+
+      // Once the map names another node, the channel goes there at once.
+      placement.dropped(topic, owner);
+      const other = pool.primaries.find((node) => node.address !== owner.address)!;
+      pool.moved(slot, other);
+      assert.equal(placement.homeOf(topic)?.address, other.address);
+      // And a later drop by that node is judged afresh.
+      assert.equal(placement.homeOf(topic)?.address, other.address);
+    } finally {
+      await pool.close(false);
+    }
   });
 });
