@@ -50,7 +50,8 @@ export class NodePool extends EventEmitter {
   ) {
     super();
     this.#seeds = seeds;
-    this.#options = { ...options, offlineQueue: false };
+    // Node connections are read together in one turn: each writes once all were read.
+    this.#options = { ...options, offlineQueue: false, flushAfterReads: true };
     this.#replicaReads = replicaReads;
     this.#dedicatedLimit = dedicatedConnections;
   }

@@ -112,6 +112,9 @@ export class Connection extends EventEmitter {
         return connection.#inFlight;
       },
       brokenRead: (error) => this.#brokenRead(error),
+      resuming: () => {
+        if (this.#flushScheduled) this.#flushNow();
+      },
     });
   }
 
@@ -290,7 +293,8 @@ export class Connection extends EventEmitter {
 
   #schedule(): void {
     this.#flushScheduled = true;
-    process.nextTick(this.#flush);
+    if (this.options.flushAfterReads === true) setImmediate(this.#flush);
+    else process.nextTick(this.#flush);
   }
 
   #flushNow(): void {

@@ -28,6 +28,14 @@ export interface ConnectionOptions {
   /** Queue commands while disconnected (true) or fail them at once with NOT_CONNECTED. */
   offlineQueue: boolean;
   /**
+   * Write a turn's commands once the event loop has read every socket that was ready (in
+   * `setImmediate`), instead of right after the callback that issued them (`process.nextTick`).
+   * One of several connections read together (a cluster's nodes): the callers answered by each
+   * node's replies then send their next commands in one write per node, not one per node per
+   * read. A lone connection is faster with the default (it has nothing to wait for).
+   */
+  flushAfterReads?: boolean;
+  /**
    * Milliseconds the server may stay unreachable before queued commands fail (`NOT_CONNECTED`,
    * not run) and new ones fail at once, until it is back; 0 waits as long as reconnecting goes on.
    */

@@ -26,6 +26,11 @@ export interface ReaderOwner {
   readonly inFlight: number;
   /** A chunk broke the protocol (feed() threw): the socket must close. */
   brokenRead(error: Error): void;
+  /**
+   * The reader is about to go on where it gave way: what the callers answered so far sent must
+   * be written first, or the server would idle while the rest is read (the point of giving way).
+   */
+  resuming(): void;
 }
 
 /**
@@ -83,6 +88,7 @@ export class Reader {
     const backlog = this.#backlog;
     if (backlog === undefined) return;
     this.#backlog = undefined;
+    this.#owner.resuming();
     for (let i = 0; i < backlog.length; i++) {
       if (this.#consume(backlog[i], backlog[i].length, true)) continue;
       // Gave way again (the rest goes after what it left), or the protocol broke (all is dropped).
