@@ -24,8 +24,24 @@ const shared = useSentinel(
   { config: { 'busy-reply-threshold': 100 }, tls: true },
 );
 
+/**
+ * A node that says (ROLE) it is a replica right now. Not simply "a node the sentinels do not name":
+ * in one full-suite run (4 files at a time) the first such node still said it was a master when
+ * the RESP3 tests began, so every test below reached a primary and failed. Waiting for a true
+ * replica keeps these tests about the client's ROLE check, not about the deployment's state.
+ */
 async function replicaServer(): Promise<RedisServer> {
-  return (await shared.harness.replicas())[0];
+  const deadline = Date.now() + 15_000;
+  const seen: string[] = [];
+  while (Date.now() < deadline) {
+    for (const server of await shared.harness.replicas()) {
+      const role = (await (await shared.direct(server)).call('ROLE')) as unknown[];
+      if (role[0] === 'slave') return server;
+      seen.push(`${server.port}: ${String(role[0])}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no node other than the primary says it is a replica (${seen.slice(-4).join(', ')})`);
 }
 
 test('bad options are refused with an ArgumentError naming the option', () => {
