@@ -80,14 +80,27 @@ function isReady(reply: Reply): boolean {
 
 const POLL_INTERVAL_MS = 10;
 
+/** The `process_id` an `INFO server` reply reports, or undefined when it names none. */
+function processIdOf(reply: Reply): number | undefined {
+  if (typeof reply !== 'string') return undefined;
+  const match = /^process_id:(\d+)/m.exec(reply);
+  return match === null ? undefined : Number(match[1]);
+}
+
 /**
  * Polls with PING until the server answers, `signal` aborts (the process died) or `deadline`
  * (a `Date.now()` value) passes. Rejects with the last thing that went wrong.
+ *
+ * With `pid`, the answer only counts when `INFO server` says it came from that process: a port
+ * picked as free can be taken by another server first, and until the new process notices and
+ * exits, that other server would answer the PING. (A server whose INFO needs a password this
+ * probe does not have is taken at its word.)
  */
 export async function waitUntilReady(
   endpoint: Endpoint,
   deadline: number,
   signal: AbortSignal,
+  pid?: number,
 ): Promise<void> {
   const probeEndpoint = { ...endpoint, password: undefined };
   let lastProblem = 'no attempt made';
@@ -97,8 +110,15 @@ export async function waitUntilReady(
     try {
       // Aborting matters when the port was taken by a listener that never answers.
       const reply = await sendCommand(probeEndpoint, ['PING'], Math.min(remaining, 1000), signal);
-      if (isReady(reply)) return;
-      lastProblem = `PING answered ${reply instanceof ServerErrorReply ? `-${reply.message}` : String(reply)}`;
+      if (isReady(reply)) {
+        if (pid === undefined) return;
+        const info = await sendCommand(endpoint, ['INFO', 'server'], Math.min(remaining, 1000), signal);
+        const answeredBy = processIdOf(info);
+        if (answeredBy === undefined || answeredBy === pid) return;
+        lastProblem = `port ${endpoint.port} is answered by process ${answeredBy}, not by ${pid}`;
+      } else {
+        lastProblem = `PING answered ${reply instanceof ServerErrorReply ? `-${reply.message}` : String(reply)}`;
+      }
     } catch (error) {
       lastProblem = (error as Error).message;
     }

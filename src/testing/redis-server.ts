@@ -217,8 +217,10 @@ class RedisServerProcess implements RedisServer, Reapable {
     void launch.exited.then(() => died.abort());
     const endpoint: Endpoint = { host: this.host, port };
     if (this.tls !== undefined) endpoint.ca = this.tls.ca;
+    const password = configValue(this.#options.config, 'requirepass');
+    if (password !== undefined) endpoint.password = password;
     try {
-      await waitUntilReady(endpoint, deadline, died.signal);
+      await waitUntilReady(endpoint, deadline, died.signal, launch.child.pid);
     } catch (error) {
       if (!died.signal.aborted) await this.#terminate('SIGKILL');
       const log = await tail(logPath, logStart);

@@ -35,6 +35,12 @@ function report(name: string, figures: LoadFigures, proxy: FaultProxy): void {
   );
 }
 
+const REQUIRED_FAULTS = ['reset', 'cut-request', 'close-mid-reply', 'delay', 'blackhole'] as const;
+
+/** The run goes on (up to 4× its length) until every required fault hit it at least once. */
+const everyFaultSeen = (proxy: FaultProxy) => () =>
+  REQUIRED_FAULTS.every((kind) => proxy.counters.injected[kind] > 0);
+
 function check(figures: LoadFigures, proxy: FaultProxy): void {
   assert.deepEqual(figures.violations, [], 'DESIGN §3 held for every counter and tagged operation');
   assert.deepEqual(figures.untyped, [], 'every failure and error event was typed');
@@ -42,7 +48,7 @@ function check(figures: LoadFigures, proxy: FaultProxy): void {
   const injected = proxy.counters.injected;
   assert.ok(figures.acknowledged > 100, `only ${figures.acknowledged} increments acknowledged`);
   assert.ok(figures.maybeFailures > 0, 'some operations were lost in flight');
-  for (const kind of ['reset', 'cut-request', 'close-mid-reply', 'delay', 'blackhole'] as const) {
+  for (const kind of REQUIRED_FAULTS) {
     assert.ok(injected[kind] > 0, `no ${kind} was injected`);
   }
 }
@@ -74,6 +80,8 @@ describe('Scripted INCR load through the fault proxy, standalone', () => {
       reader: reader as unknown as LoadTarget,
       prefix: uniqueKey('load'),
       durationMs: DURATION_MS,
+      maxDurationMs: 4 * DURATION_MS,
+      enough: everyFaultSeen(proxy),
       workers: WORKERS,
       counterCount: 16,
       rules: faultMix(),
@@ -104,6 +112,8 @@ describe('Scripted INCR load through the fault proxy, on a cluster', () => {
       reader: cluster as unknown as LoadTarget,
       prefix: uniqueKey('load'),
       durationMs: DURATION_MS,
+      maxDurationMs: 4 * DURATION_MS,
+      enough: everyFaultSeen(proxy),
       workers: WORKERS,
       counterCount: 24,
       rules: faultMix(),

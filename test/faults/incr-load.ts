@@ -81,6 +81,12 @@ export async function runIncrLoad(options: {
   reader: LoadTarget;
   prefix: string;
   durationMs: number;
+  /**
+   * Runs on past `durationMs`, up to this long in all, until `enough()` says the run saw what it
+   * must (the faults are drawn at random per chunk, so a slow machine sees fewer of them).
+   */
+  maxDurationMs?: number;
+  enough?: () => boolean;
   workers: number;
   counterCount: number;
   rules: FaultRule[];
@@ -196,7 +202,13 @@ export async function runIncrLoad(options: {
   ];
 
   const handles = options.rules.map((rule) => proxy.addFault(rule));
-  const end = Date.now() + durationMs;
+  const started = Date.now();
+  const hardEnd = started + Math.max(durationMs, options.maxDurationMs ?? durationMs);
+  const running = () => {
+    const now = Date.now();
+    if (now >= hardEnd) return false;
+    return now < started + durationMs || !(options.enough?.() ?? true);
+  };
   // A blackhole episode every ~second: traffic vanishes, then the connections are reset.
   const blackholes = setInterval(() => {
     const hole = proxy.addFault({ kind: 'blackhole', times: 1, direction: 'request' });
@@ -207,7 +219,7 @@ export async function runIncrLoad(options: {
   }, 1000);
   blackholes.unref();
   const worker = async () => {
-    while (Date.now() < end) {
+    while (running()) {
       const [kind, run] = operations[Math.floor(Math.random() * operations.length)];
       figures.byKind[kind] = (figures.byKind[kind] ?? 0) + 1;
       figures.operations++;

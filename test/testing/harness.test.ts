@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import { promisify } from 'node:util';
 import { type RedisServer, startCluster, startRedis } from '../../src/testing/index.js';
+import { findFreePort } from '../../src/testing/ports.js';
 import { assertReaped, eventually, processGone } from './process-helpers.js';
 
 // These tests check the harness from the outside, with their own few lines of RESP and with
@@ -147,6 +148,27 @@ describe('startRedis', () => {
       await assert.rejects(startRedis({ port }), /Address already in use/);
     } finally {
       blocker.close();
+    }
+  });
+
+  test('a port taken by another redis-server is not mistaken for a started server', async () => {
+    // The other server answers PING on that port until the new process fails to bind and exits;
+    // the harness must not take that answer for the new server's (CI once got a six-node cluster
+    // with two "nodes" on one port this way, and it never converged).
+    await withServer(await startRedis(), async (other) => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await assert.rejects(startRedis({ port: other.port }), /Address already in use/);
+      }
+      assert.equal(await resp(other.port, ['PING']), 'PONG');
+    });
+  });
+
+  test("servers started together get distinct ports, none of them another node's bus port", async () => {
+    const ports = await Promise.all(Array.from({ length: 64 }, () => findFreePort({ clusterBus: true })));
+    const taken = new Set<number>();
+    for (const port of ports) {
+      assert.ok(!taken.has(port) && !taken.has(port + 10_000), `port ${port} was handed out twice`);
+      taken.add(port).add(port + 10_000);
     }
   });
 
