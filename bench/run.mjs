@@ -12,7 +12,7 @@
 // One redis-server (and a 3-primary cluster when f is selected) comes from redmoon/testing; every
 // workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
 // another's JIT state, heap or sockets. In every round, right after a workload's clients, come
-// the Node floor next to it (bench/floor.mjs, for a and c) and the redis-benchmark runs it is
+// the Node floors next to it (bench/floor.mjs, for a, b and c) and the redis-benchmark runs it is
 // read against that have not run yet this round (lib/reference.mjs). Progress goes to stderr,
 // the report to stdout.
 import { execFile, spawn } from 'node:child_process';
@@ -36,8 +36,17 @@ const execFileAsync = promisify(execFile);
 const ROOT = new URL('../', import.meta.url);
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor.mjs', import.meta.url));
-/** The Node floor's mode next to each workload that has one (helper variants share their base's). */
-const FLOOR_MODES = { a: 'sequential', c: 'pipeline' };
+/**
+ * The Node floor's modes next to each workload that has them (helper variants share their
+ * base's): the raw socket (`node-floor`) and the least DESIGN's contract lets a client do per
+ * call (`node-floor-contract`).
+ */
+const FLOOR_MODES = {
+  a: ['sequential'],
+  b: ['concurrent-contract'],
+  c: ['pipeline', 'pipeline-contract'],
+};
+const FLOOR_CLIENTS = ['node-floor', 'node-floor-contract'];
 const WORKER_TIMEOUT_MS = 180_000;
 const STDERR_TAIL = 600;
 
@@ -283,11 +292,11 @@ async function main() {
         // What the workload is read against, next to it in time: the Node floor and the
         // redis-benchmark runs (each once per round, with the first workload that uses it).
         const base = baseWorkload(work.name);
-        const floorMode = FLOOR_MODES[base];
-        if (floorMode !== undefined && !doneThisRound.has(`floor ${base}`)) {
-          doneThisRound.add(`floor ${base}`);
+        for (const floorMode of FLOOR_MODES[base] ?? []) {
+          if (doneThisRound.has(`floor ${floorMode}`)) continue;
+          doneThisRound.add(`floor ${floorMode}`);
           const result = await measure({
-            client: 'node-floor',
+            client: floorMode.endsWith('-contract') ? 'node-floor-contract' : 'node-floor',
             workload: base,
             target: [server],
             ops: flags.quick ? work.quickOps : work.ops,
@@ -371,7 +380,7 @@ async function render(raw) {
     labels: Object.fromEntries(clients.map((client) => [client, CLIENTS[client]?.label ?? client])),
     cells: summarize(raw.results, raw.workloadNames, clients),
     references: summarizeReferences(raw.referenceRows),
-    floors: summarize(raw.floorResults, Object.keys(FLOOR_MODES), ['node-floor']),
+    floors: summarize(raw.floorResults, Object.keys(FLOOR_MODES), FLOOR_CLIENTS),
     meta: { ...meta, protocols: clients.map((client) => PROTOCOLS[client] ?? client).join(', ') },
   };
   const chartFile = 'benchmarks.svg';

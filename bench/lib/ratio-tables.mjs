@@ -24,6 +24,11 @@ function alsoCell(result) {
       `Node floor ${formatRate(result.floor.rate)} = ${formatRatio(result.floor.ofReference)} the reference; ${result.client} at ${formatRatio(result.floor.ours)} the floor`,
     );
   }
+  if (result.contractFloor !== undefined) {
+    parts.push(
+      `contract floor ${formatRate(result.contractFloor.rate)} = ${formatRatio(result.contractFloor.ofReference)} the reference`,
+    );
+  }
   return escapeCell(parts.join(' · '));
 }
 
@@ -96,34 +101,48 @@ export function targetsTable(data) {
   return table(['target (issue 14)', 'measured (medians, same run)', 'met'], rows);
 }
 
-/** The Node floor runs next to a and c; empty when neither ran. */
+const FLOOR_KINDS = [
+  { key: 'floor', client: 'node-floor', name: 'raw socket' },
+  { key: 'contractFloor', client: 'node-floor-contract', name: 'contract' },
+];
+
+/** The Node floors that ran next to a, b and c; empty when none did. */
 export function floorTable(data, client) {
   const rows = [];
   for (const work of data.workloads) {
-    const floorName = comparisonFor(work.name)?.floor;
-    if (floorName === undefined || work.name.endsWith('-helper')) continue;
-    const cell = data.floors.get(cellKey(floorName, 'node-floor'));
-    if (cell === undefined) continue;
-    const result = compare(data, work.name, client);
-    if (result.floor === undefined) {
-      rows.push([work.label, missingFigure(cell), '', '', '', '', '']);
-      continue;
+    if (work.name.endsWith('-helper')) continue;
+    const comparison = comparisonFor(work.name);
+    for (const kind of FLOOR_KINDS) {
+      const floorName = kind.key === 'floor' ? comparison?.floor : comparison?.contract;
+      if (floorName === undefined) continue;
+      const cell = data.floors.get(cellKey(floorName, kind.client));
+      if (cell === undefined) continue;
+      const result = compare(data, work.name, client);
+      const floor = result[kind.key];
+      if (floor === undefined) {
+        rows.push([work.label, kind.name, missingFigure(cell), '', '', '', '', '']);
+        continue;
+      }
+      rows.push([
+        work.label,
+        kind.name,
+        rateWithRange(cell.opsPerSec),
+        formatFigure(cell.clientCpuUsPerOp.median),
+        `${formatFigure(cell.p50Us.median)}${cell.latencyPer === 'call' ? '' : ` (per ${cell.latencyPer})`}`,
+        result.reference === undefined
+          ? '—'
+          : `${result.reference.label} ${formatRate(result.reference.rate)}`,
+        formatRatio(floor.ofReference),
+        formatRatio(floor.ours),
+      ]);
     }
-    rows.push([
-      work.label,
-      rateWithRange(cell.opsPerSec),
-      formatFigure(cell.clientCpuUsPerOp.median),
-      `${formatFigure(cell.p50Us.median)}${cell.latencyPer === 'call' ? '' : ` (per ${cell.latencyPer})`}`,
-      result.reference === undefined ? '—' : `${result.reference.label} ${formatRate(result.reference.rate)}`,
-      formatRatio(result.floor.ofReference),
-      formatRatio(result.floor.ours),
-    ]);
   }
   if (rows.length === 0) return '';
   return table(
     [
       'next to',
-      'Node floor ops/s [min–max]',
+      'floor',
+      'ops/s [min–max]',
       'client CPU µs/op',
       'p50 µs',
       'redis-benchmark reference',

@@ -39,9 +39,19 @@ ${
     : `
 ## Node floor
 
-A raw \`node:net\` socket writing precomputed EVALSHA frames and counting the integer replies, decoding
-nothing else (\`bench/floor.mjs\`): the ceiling for any Node client on this machine. Next to a it sends one
-frame and waits for its reply; next to c, 100 frames in one write and waits for the 100 replies.
+Two floors, both a raw \`node:net\` socket read as redmoon reads (\`bench/floor.mjs\`):
+
+- **raw socket**: writes precomputed EVALSHA frames and counts the integer replies, decoding
+  nothing else — the ceiling for any Node client on this machine. Next to a it sends one frame and
+  waits for its reply; next to c, 100 frames in one write and waits for the 100 replies.
+- **contract**: does per call only what DESIGN's contract makes every call do — a promise whose
+  resolving function is kept, the call's arguments kept (to send again after NOSCRIPT or a
+  reconnect), the arguments encoded (header, sha and numkeys precomputed per script), the integer
+  reply decoded and handed to its promise, a pipeline's promise resolved with its values; no
+  command record, option or check. Next to b, 100 callers each awaiting their own call, a turn's
+  calls in one write; next to c, pipelines of 100. A CPU target this floor misses is out of reach
+  for any client under that contract, and the targets table says so. Its rate is no bound: a
+  client that overlaps its work with the server's (redmoon does in b) can beat it.
 
 ${floor}
 `
