@@ -26,7 +26,7 @@ async function waitForBlocked(observer: Client, count: number): Promise<void> {
 
 forEachProtocol((redis) => {
   describe('blocking commands run on connections of their own', () => {
-    test('a GET behind 100 concurrent BLPOPs answers within a few milliseconds', async () => {
+    test('a GET behind 100 concurrent BLPOPs answers without waiting for them', async () => {
       const name = uniqueKey('blk').replace(/:/g, '-');
       const client = await redis.newClient({ name });
       const queue = uniqueKey('queue');
@@ -37,7 +37,8 @@ forEachProtocol((redis) => {
       const started = performance.now();
       assert.equal(await client.get(key), 'v');
       const elapsed = performance.now() - started;
-      assert.ok(elapsed < 50, `GET took ${elapsed.toFixed(1)} ms behind 100 blocked BLPOPs`);
+      // Held behind them, it would wait out their 5 s; the bound leaves room for a loaded CI box.
+      assert.ok(elapsed < 500, `GET took ${elapsed.toFixed(1)} ms behind 100 blocked BLPOPs`);
       // The pool is bounded: 8 dedicated connections block, the other calls wait for one.
       assert.equal(await connectionsNamed(redis.client, name), 1 + 8);
       assert.equal(await blockedClients(redis.client), 8);

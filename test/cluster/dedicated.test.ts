@@ -23,7 +23,8 @@ describe('dedicated connections on a cluster', () => {
       const started = performance.now();
       assert.equal(await redis.client.get(sameNode), 'v');
       const elapsed = performance.now() - started;
-      assert.ok(elapsed < 50, `GET to the same node took ${elapsed.toFixed(1)} ms behind a BLPOP`);
+      // Held behind it, it would wait out the BLPOP's 2 s; the bound leaves room for a loaded box.
+      assert.ok(elapsed < 500, `GET to the same node took ${elapsed.toFixed(1)} ms behind a BLPOP`);
       await redis.client.rpush(key, 'x');
       assert.deepEqual(await popping, [key, 'x']);
       assert.deepEqual(delta(before, await redis.callsOn(primaries, 'blpop')), [0, 1, 0]);
