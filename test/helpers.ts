@@ -101,3 +101,26 @@ export async function waitUntil(condition: () => boolean, ms = 5000, what = 'the
     await sleep(5);
   }
 }
+
+/** `blocked_clients` of INFO clients: connections the server holds in a blocking call. */
+export async function blockedClients(client: Client): Promise<number> {
+  const info = await client.info('clients');
+  return Number(/blocked_clients:(\d+)/.exec(info)?.[1]);
+}
+
+/**
+ * Resolves once the server `observer` talks to holds exactly `count` connections in a blocking
+ * call (a call counted there was sent, and the server runs it), asking every few milliseconds;
+ * rejects after `ms`. A fixed sleep instead is too short on a loaded machine, where a blocking call's dedicated
+ * connection may take longer than that to connect.
+ */
+export async function waitForBlocked(observer: Client, count = 1, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const blocked = await blockedClients(observer);
+    if (blocked === count) return;
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${ms} ms: ${blocked} blocked clients, waiting for ${count}`);
+    await sleep(5);
+  }
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ArgumentError, type Client, ReplyError, WatchError } from '../../src/index.js';
-import { forEachProtocol, sleep, uniqueKey } from '../helpers.js';
+import { forEachProtocol, uniqueKey } from '../helpers.js';
 
 /** Resolves when `count` callers arrived: lets two sessions interleave exactly where a test wants. */
 function barrier(count: number): () => Promise<void> {
@@ -154,15 +154,25 @@ forEachProtocol((redis) => {
     });
 
     test('isolated sessions run side by side, each on its own connection', async () => {
+      // Each session holds its connection until all four have one (or 5 s passed): after a fixed
+      // 30 ms, a session whose connection was slow to open on a loaded machine could rightly be
+      // given one an earlier session had finished with.
+      let arrived = 0;
+      let allIn!: () => void;
+      const together = new Promise<void>((resolve) => (allIn = resolve));
+      const fallback = setTimeout(() => allIn(), 5000);
       const ids = await Promise.all(
         Array.from({ length: 4 }, () =>
           redis.client.isolated(async (conn) => {
             const id = await connectionId(conn);
-            await sleep(30);
+            if (++arrived === 4) allIn();
+            await together;
             return id;
           }),
         ),
       );
+      clearTimeout(fallback);
+      assert.equal(arrived, 4);
       assert.equal(new Set(ids).size, 4);
     });
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, TimeoutError } from '../../src/index.js';
 import { type RedisServer, startRedis } from '../../src/testing/index.js';
+import { waitForBlocked } from '../helpers.js';
 
 describe('a server without HELLO (as Redis < 6)', () => {
   let server: RedisServer;
@@ -67,8 +68,12 @@ describe('connecting', () => {
   test('disconnect() fails commands waiting for a reply as may-have-run and later calls as closed', async () => {
     const client = new Client({ port: server.port });
     await client.connect();
+    const observer = new Client({ port: server.port, reconnect: false });
+    await observer.connect();
     const waiting = client.call('BLPOP', 'nothing-here', 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Sent and running on the server (its dedicated connection may take a while to connect).
+    await waitForBlocked(observer, 1);
+    observer.disconnect();
     client.disconnect();
     await assert.rejects(waiting, { code: 'CONNECTION_LOST', mayHaveRun: true });
     await assert.rejects(client.get('k'), { code: 'CONNECTION_CLOSED', mayHaveRun: false });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Client, ConnectionError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { PROTOCOLS, uniqueKey } from '../helpers.js';
+import { PROTOCOLS, uniqueKey, waitForBlocked } from '../helpers.js';
 
 const servers: Array<{ stop(): Promise<void> }> = [];
 after(async () => {
@@ -38,7 +38,12 @@ for (const resp of PROTOCOLS) {
 
     // A write in flight when the server dies: BLPOP holds the reply back until the kill.
     const inFlightWrite = settle(client.call('BLPOP', uniqueKey('never'), 0));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // In flight means sent: wait until the server runs it (on a dedicated connection, which may
+    // take longer than a fixed sleep to connect on a loaded machine).
+    const observer = new Client({ url: server.url, reconnect: false });
+    await observer.connect();
+    await waitForBlocked(observer, 1);
+    observer.disconnect();
     const reconnecting = waitFor(client, 'reconnecting');
     await server.kill('SIGKILL');
     await reconnecting;

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AbortError, TimeoutError } from '../../src/index.js';
-import { forEachProtocol, uniqueKey } from '../helpers.js';
+import { forEachProtocol, uniqueKey, waitForBlocked } from '../helpers.js';
 
 forEachProtocol((redis) => {
   test('a command past its timeout fails as may-have-run and the connection stays in step', async () => {
     const client = redis.client;
     const key = uniqueKey();
     await client.set(key, 'value');
+    // BLPOP runs on a dedicated connection: open it first, or on a loaded machine connecting it
+    // may outlast the 50 ms and the call fail as never sent (mayHaveRun: false), which is right.
+    assert.equal(await client.call('BLPOP', uniqueKey('warm'), '0.01'), null);
     const started = performance.now();
     await assert.rejects(
       client.withOptions({ timeout: 50 }).call('BLPOP', uniqueKey('empty'), 1),
@@ -35,6 +38,8 @@ forEachProtocol((redis) => {
 
   test("a blocking call's timeout starts after its block: commandTimeout does not cut a BLPOP short", async () => {
     const client = await redis.newClient({ commandTimeout: 200 });
+    // The dedicated connection opened first, so that connecting it is not counted in the 200 ms.
+    assert.equal(await client.call('BLPOP', uniqueKey('warm'), '0.01'), null);
     assert.equal(
       await client.call('BLPOP', uniqueKey('empty'), '0.3'),
       null,
@@ -64,10 +69,14 @@ forEachProtocol((redis) => {
 
   test('aborting a sent call rejects it at once and discards its late reply', async () => {
     const controller = new AbortController();
+    // No connection of an earlier test still counted as blocked: the count below is this call's.
+    await waitForBlocked(redis.client, 0);
     const pending = redis.client
       .withOptions({ signal: controller.signal })
-      .call('BLPOP', uniqueKey('empty'), '0.2');
-    setTimeout(() => controller.abort(), 20);
+      .call('BLPOP', uniqueKey('empty'), '5');
+    // Aborted once the server runs it (sent, so may have run), long before its 5 s block ends.
+    await waitForBlocked(redis.client, 1);
+    controller.abort();
     await assert.rejects(pending, (error: unknown) => {
       assert.ok(error instanceof AbortError);
       assert.equal(error.mayHaveRun, true);

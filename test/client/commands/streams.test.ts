@@ -4,7 +4,7 @@ import { COMMANDS } from '../../../src/client/commands/index.js';
 import { type CommandSpec, keysOf } from '../../../src/client/spec.js';
 import type { BufferCommands } from '../../../src/index.js';
 import { ReplyError, type StreamEntry } from '../../../src/index.js';
-import { forEachProtocol, sleep, uniqueKey } from '../../helpers.js';
+import { forEachProtocol, sleep, uniqueKey, waitForBlocked } from '../../helpers.js';
 
 // Every stream command's reply shape, asked of a real server on RESP2 and on RESP3: the same
 // test body must see the same value on both.
@@ -227,7 +227,9 @@ forEachProtocol((redis) => {
     assert.equal(await reader.xread({ [key]: '$' }, { block: 100 }), null);
     assert.ok(performance.now() - started >= 90, 'the call waited for the block');
     const waiting = reader.xread({ [key]: '$' }, { block: 5000 });
-    await sleep(50);
+    // '$' means entries after the last one when the server runs the XREAD: added before that,
+    // the entry would never be seen, so wait until it blocks rather than a fixed time.
+    await waitForBlocked(redis.client, 1);
     const id = await redis.client.xadd(key, '*', { wake: 'up' });
     const reads = await waiting;
     assert.deepEqual(
