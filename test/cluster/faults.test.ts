@@ -145,7 +145,8 @@ for (const resp of PROTOCOLS) {
 
       const replica = await direct(harness.replicas[0]);
       assert.equal(await replica.call('CLUSTER', 'FAILOVER'), 'OK');
-      for (let i = 0; i < 100; i++) {
+      const promotion = Date.now() + 15_000;
+      while (Date.now() < promotion) {
         const role = (await replica.call('ROLE')) as unknown[];
         if (role[0] === 'master') break;
         await sleep(50);
@@ -187,10 +188,16 @@ for (const resp of PROTOCOLS) {
         }
       }
       assert.ok(victim, 'a primary with a replica');
-      await victim.client.call('CLIENT', 'PAUSE', 3000, 'WRITE');
-      for (let i = 0; i < 50; i++) {
+      // A replica reports its offset once a second (REPLCONF ACK), so catching up takes up to a
+      // second and more on a loaded machine; the pause outlasts the wait, which must succeed:
+      // killed before, the primary would take acknowledged writes with it.
+      await victim.client.call('CLIENT', 'PAUSE', 20_000, 'WRITE');
+      const catchUp = Date.now() + 15_000;
+      for (;;) {
         const role = (await victim.client.call('ROLE')) as [string, number, Array<[string, string, string]>];
         if (role[2].every((replica) => Number(replica[2]) === role[1])) break;
+        if (Date.now() > catchUp)
+          throw new Error(`the replica did not catch up: ROLE ${JSON.stringify(role)}`);
         await sleep(20);
       }
       for (const node of primaries) node.client.disconnect();
