@@ -28,7 +28,7 @@ for (const resp of PROTOCOLS) {
       );
       const key = uniqueKey('read');
       await db.set(key, 'replicated');
-      assert.equal(await db.call('WAIT', replicas.length, 2000), replicas.length);
+      assert.equal(await db.call('WAIT', replicas.length, 10_000), replicas.length);
 
       const before = await callsOnEach(replicas, 'get');
       const primaryBefore = await shared.callsOn(primary, 'get');
@@ -58,7 +58,7 @@ for (const resp of PROTOCOLS) {
       const replicas = await shared.harness.replicas();
       const key = uniqueKey('script');
       await db.set(key, 'value');
-      await db.call('WAIT', replicas.length, 2000);
+      await db.call('WAIT', replicas.length, 10_000);
       await db.scriptFlush();
 
       await GET_RO.load(db);
@@ -92,7 +92,7 @@ for (const resp of PROTOCOLS) {
         db,
         `#!lua name=reads${resp}\nredis.register_function{function_name='peek${resp}', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}`,
       );
-      await db.call('WAIT', replicas.length, 2000);
+      await db.call('WAIT', replicas.length, 10_000);
       const fcallsBefore = await callsOnEach(replicas, 'fcall_ro');
       assert.equal(await library.functions.get(`peek${resp}`)!.fcall(db, [key]), 'value');
       assert.equal(sum(await callsOnEach(replicas, 'fcall_ro')) - sum(fcallsBefore), 1);
@@ -106,7 +106,7 @@ for (const resp of PROTOCOLS) {
       const replicas = await shared.harness.replicas();
       const key = uniqueKey('fallback');
       await db.set(key, 'still here');
-      await db.call('WAIT', replicas.length, 2000);
+      await db.call('WAIT', replicas.length, 10_000);
       await eventually('both replicas ready', () => db.replicas.length === replicas.length);
       // Paused replicas hold the reads unanswered; killing them loses the reads in flight.
       for (const replica of replicas)

@@ -241,8 +241,16 @@ for (const resp of PROTOCOLS) {
 
     test('scriptKill() reaches the primary while a script keeps it busy', async () => {
       const db = await shared.newSentinel({ resp });
+      const observer = await shared.direct(await shared.harness.primary());
       const busy = db.eval('local i = 0 while true do i = i + 1 end', []);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      busy.catch(() => undefined);
+      // Busy once the script has run past busy-reply-threshold: the server answers others BUSY.
+      await eventually('the primary runs the script', () =>
+        observer.ping().then(
+          () => false,
+          (error: { code?: string }) => error.code === 'BUSY',
+        ),
+      );
       assert.equal(await db.scriptKill(), 'OK');
       await assert.rejects(busy, /Script killed by user/);
       assert.equal(await db.ping(), 'PONG');
