@@ -360,13 +360,22 @@ for (const resp of PROTOCOLS) {
           }
         })();
 
+        // 200 ms of traffic, and more than 20 messages heard, however slowly a loaded box publishes.
         await sleep(200);
+        await waitUntil(() => received.length > 20, 10_000, 'traffic before the kill');
         await server.kill('SIGKILL');
         await sleep(300);
         await server.restart();
         await waitUntil(() => sub.status === 'live', 10_000, 'the subscription to resume');
+        // The same after the resume: 300 ms, and more than 20 publishes acknowledged.
         const settledAt = performance.now();
-        await waitUntil(() => performance.now() - settledAt > 300);
+        await waitUntil(
+          () =>
+            performance.now() - settledAt > 300 &&
+            [...acked.values()].filter(({ sentAt }) => sentAt > resumedAt).length > 20,
+          10_000,
+          'traffic after the resume',
+        );
         running = false;
         await publishing;
         await sleep(100);
