@@ -250,7 +250,8 @@ describe('startRedis', () => {
           assert.match(await redisCli(replica.port, 'INFO', 'replication'), /role:slave/);
           await resp(primary.port, ['SET', 'k', 'replicated']);
           assert.ok(
-            await eventually(async () => (await resp(replica.port, ['GET', 'k'])) === 'replicated', 5000),
+            // The replica's first sync starts after startRedis returns: allow a loaded machine for it.
+            await eventually(async () => (await resp(replica.port, ['GET', 'k'])) === 'replicated', 15_000),
           );
         },
       );
