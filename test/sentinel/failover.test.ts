@@ -172,12 +172,13 @@ async function loadAndPause(resp: 2 | 3, prefix: string): Promise<FailoverUnderL
  * announcement, not from the start of the failover: how long Sentinel itself takes (its down-after
  * time, an election that may have to be repeated) is not the client's, and varies on a loaded box.
  */
-async function assertPrompt(run: FailoverUnderLoad): Promise<void> {
+async function assertPrompt(run: FailoverUnderLoad): Promise<number> {
   const lag = (await run.switchedAt) - (await run.announced);
   assert.ok(
     lag < 5000,
     `the client followed the failover ${Math.round(lag)} ms after a sentinel announced it`,
   );
+  return lag;
 }
 
 /**
@@ -200,14 +201,16 @@ for (const resp of PROTOCOLS) {
       const { from, to } = await shared.harness.failover();
       const event = await run.switched;
       const switchMs = performance.now() - run.began;
-      await assertPrompt(run);
+      const lag = await assertPrompt(run);
       assert.equal(from, run.old);
       assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
       assert.equal(run.db.primary, `127.0.0.1:${to.port}`);
       // The old primary is a replica now; the writes it held back can only be refused.
       await (await shared.direct(run.old)).call('CLIENT', 'UNPAUSE');
       const load = await run.finish();
-      console.log(summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs));
+      console.log(
+        `${summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
+      );
 
       await assertFollowed(run, load, to);
       assert.ok(
@@ -224,10 +227,12 @@ for (const resp of PROTOCOLS) {
       const to = await shared.harness.waitForNewPrimary(killed);
       const event = await run.switched;
       const switchMs = performance.now() - run.began;
-      await assertPrompt(run);
+      const lag = await assertPrompt(run);
       assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
       const load = await run.finish();
-      console.log(summary(`RESP${resp} kill -9`, load, switchMs));
+      console.log(
+        `${summary(`RESP${resp} kill -9`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
+      );
 
       assert.ok(total(load.uncertain) > 0, 'the writes in flight on the killed primary may have run');
       await assertFollowed(run, load, to);
