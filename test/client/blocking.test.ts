@@ -2,26 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AbortError, Client, RedisError, TimeoutError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { forEachProtocol, PROTOCOLS, sleep, uniqueKey } from '../helpers.js';
-
-/** `blocked_clients` from INFO clients: how many connections the server holds in a blocking call. */
-async function blockedClients(client: Client): Promise<number> {
-  const info = await client.info('clients');
-  return Number(/blocked_clients:(\d+)/.exec(info)?.[1]);
-}
+import { blockedClients, forEachProtocol, PROTOCOLS, sleep, uniqueKey, waitForBlocked } from '../helpers.js';
 
 /** Connections the server has with client name `name` (CLIENT LIST). */
 async function connectionsNamed(client: Client, name: string): Promise<number> {
   const list = await client.clientList();
   return list.split('\n').filter((line) => line.includes(` name=${name} `)).length;
-}
-
-async function waitForBlocked(observer: Client, count: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if ((await blockedClients(observer)) === count) return;
-    await sleep(5);
-  }
-  assert.equal(await blockedClients(observer), count, 'blocked clients on the server');
 }
 
 forEachProtocol((redis) => {
