@@ -596,6 +596,25 @@ export class Decoder {
       start += 4;
     }
     if (!this.#buffers) return utf8(buf, start, end);
-    return owned ? buf.subarray(start, end) : Buffer.from(buf.subarray(start, end));
+    return owned ? buf.subarray(start, end) : copyOf(buf, start, end);
   }
+}
+
+/** Longest copy done byte by byte: below it a loop beats `TypedArray#set` and its view. */
+const COPY_LOOP_MAX = 64;
+
+/**
+ * `buf[start, end)` in memory of its own (pooled by Node when small). One Buffer object: neither
+ * `Buffer.from(buf.subarray(...))` (a view, then an array-like copy) nor `buf.copy` (which makes
+ * a view of the source) — this is every message of a subscriber decoding Buffers, three times.
+ */
+function copyOf(buf: Buffer, start: number, end: number): Buffer {
+  const length = end - start;
+  const copy = Buffer.allocUnsafe(length);
+  if (length <= COPY_LOOP_MAX) {
+    for (let i = 0; i < length; i++) copy[i] = buf[start + i];
+  } else {
+    copy.set(buf.subarray(start, end));
+  }
+  return copy;
 }

@@ -87,6 +87,17 @@ const cases: Case[] = [
     expected: replies(bytes(0xff, 0x0d, 0x0a, 0x00, 0xc3, 0x28, 0x0d)),
     buffers: true,
   },
+  // Either side of the decoder's byte-loop copy (64 bytes), and well past it: each must be a copy
+  // of its own, not a view of the scribbled read buffer.
+  ...[64, 65, 1024].map((length) => {
+    const payload = Buffer.alloc(length, 0).map((_, i) => (i * 7 + 1) & 0xff);
+    return {
+      name: `a ${length}-byte bulk string as a Buffer of its own in buffers mode`,
+      wire: Buffer.concat([Buffer.from(`$${length}\r\n`), payload, Buffer.from('\r\n')]),
+      expected: replies(Buffer.from(payload)),
+      buffers: true,
+    };
+  }),
   {
     name: 'an empty bulk string as an empty Buffer',
     wire: '$0\r\n\r\n',
