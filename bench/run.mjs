@@ -8,6 +8,8 @@
 //   --write / --no-write   write docs/benchmarks.md and .svg (default: only for a full run)
 //   --out DIR         write benchmarks.md and benchmarks.svg into DIR instead of docs/ (any run)
 //   --save FILE       also keep the raw results as JSON; --from FILE renders them again, measuring nothing
+//   --from A,B,...    renders several saved runs of the same build and clients as one, their rounds
+//                     counted on (on a VM whose speed drifts, 6 rounds give steadier medians than 3)
 //
 // One redis-server (and a 3-primary cluster when f is selected) comes from redmoon/testing; every
 // workload × client × round runs in a fresh `node bench/worker.mjs` so no client inherits
@@ -234,7 +236,7 @@ function describe(result) {
 
 async function main() {
   if (flags.from !== undefined) {
-    await render(JSON.parse(readFileSync(flags.from, 'utf8')));
+    await render(mergeRuns(flags.from.split(',').map((file) => JSON.parse(readFileSync(file, 'utf8')))));
     return;
   }
   const results = [];
@@ -359,6 +361,36 @@ async function main() {
     log(`raw results saved to ${flags.save}`);
   }
   await render(raw);
+}
+
+/** One raw run from several saved ones (same workloads and clients): rows appended, rounds counted on. */
+function mergeRuns(runs) {
+  if (runs.length === 1) return runs[0];
+  const [first] = runs;
+  for (const run of runs) {
+    if (
+      run.clients.join() !== first.clients.join() ||
+      run.workloadNames.join() !== first.workloadNames.join()
+    ) {
+      throw new Error('--from: the runs differ in clients or workloads; only runs of one command merge');
+    }
+  }
+  const merged = { ...first, results: [], floorResults: [], referenceRows: [] };
+  let rounds = 0;
+  for (const run of runs) {
+    for (const key of ['results', 'floorResults', 'referenceRows']) {
+      merged[key].push(...run[key].map((row) => ({ ...row, round: (row.round ?? 0) + rounds })));
+    }
+    rounds += run.meta.rounds;
+  }
+  merged.meta = {
+    ...first.meta,
+    rounds,
+    date: runs.map((run) => run.meta.date).join(' and '),
+    loadDuring: spread(merged.results.map((result) => result.loadAverage)),
+    command: `${runs.map((run) => run.meta.command).join('` and `')}\`, rendered as one with \`--from`,
+  };
+  return merged;
 }
 
 const PROTOCOLS = {
