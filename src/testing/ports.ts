@@ -16,15 +16,13 @@ const handedOut = new Map<number, number>();
 
 function reserved(port: number, now: number): boolean {
   const since = handedOut.get(port);
-  if (since === undefined) return false;
-  if (now - since < RESERVED_MS) return true;
-  handedOut.delete(port);
-  return false;
+  return since !== undefined && now - since < RESERVED_MS;
 }
 
-function reserve(ports: readonly number[], now: number): void {
-  for (const [port, since] of handedOut) if (now - since >= RESERVED_MS) handedOut.delete(port);
-  for (const port of ports) handedOut.set(port, now);
+/** Reserves `port` from `now`, forgetting reservations that have run out. */
+function reserve(port: number, now: number): void {
+  for (const [held, since] of handedOut) if (now - since >= RESERVED_MS) handedOut.delete(held);
+  handedOut.set(port, now);
 }
 
 /**
@@ -39,13 +37,13 @@ export async function findFreePort(options: { clusterBus?: boolean } = {}): Prom
     const now = Date.now();
     if (reserved(port, now)) continue;
     // Reserved before any await, so a concurrent call cannot pick it meanwhile.
-    reserve([port], now);
+    reserve(port, now);
     if (!options.clusterBus) return port;
     // The bus port must exist and be free too, or the node exits at startup; ephemeral ports
     // above 55535 have no valid bus port at all.
     const bus = port + CLUSTER_BUS_OFFSET;
     if (bus > HIGHEST_PORT || reserved(bus, now)) continue;
-    reserve([bus], now);
+    reserve(bus, now);
     if (await isPortFree(bus)) return port;
   }
   throw new Error('could not find a free loopback port whose cluster bus port (+10000) is also free');
