@@ -3,6 +3,20 @@ import { it } from 'node:test';
 import { inspect } from 'node:util';
 import { forEachProtocol, uniqueKey } from '../helpers.js';
 
+/** SETs `prefix:i` to a distinct `length`-character value for i < count; returns the values. */
+async function storeDistinctValues(
+  client: { set(key: string, value: string): Promise<unknown> },
+  prefix: string,
+  count: number,
+  length: number,
+): Promise<string[]> {
+  const values = Array.from({ length: count }, (_, i) =>
+    `${i}:`.padEnd(length, String.fromCharCode(97 + (i % 26))),
+  );
+  await Promise.all(values.map((value, i) => client.set(`${prefix}:${i}`, value)));
+  return values;
+}
+
 /**
  * The reader gives way to the event loop part way through a chunk of many replies, so the callers
  * answered first send their next commands while the rest is decoded (client and server overlap
@@ -31,10 +45,7 @@ forEachProtocol((context) => {
     const prefix = uniqueKey('reader-values');
     const count = 2000;
     // 2000 replies of 1 KiB span many socket chunks, which queue up while the reader gives way.
-    const values = Array.from({ length: count }, (_, i) =>
-      `${i}:`.padEnd(1024, String.fromCharCode(97 + (i % 26))),
-    );
-    await Promise.all(values.map((value, i) => context.client.set(`${prefix}:${i}`, value)));
+    const values = await storeDistinctValues(context.client, prefix, count, 1024);
     const got = await Promise.all(values.map((_, i) => context.client.get(`${prefix}:${i}`)));
     for (let i = 0; i < count; i++) assert.equal(got[i], values[i], `reply ${i}`);
     // Interleaved with calls issued while earlier replies are being read.
@@ -59,10 +70,7 @@ forEachProtocol((context) => {
   it('keeps what a reader gave way in intact while other connections read', async () => {
     const prefix = uniqueKey('shared-read');
     const count = 400;
-    const values = Array.from({ length: count }, (_, i) =>
-      `${i}:`.padEnd(700, String.fromCharCode(97 + (i % 26))),
-    );
-    await Promise.all(values.map((value, i) => context.client.set(`${prefix}:${i}`, value)));
+    const values = await storeDistinctValues(context.client, prefix, count, 700);
     const readers = [context.client, await context.newClient(), await context.newClient()];
     for (let round = 0; round < 5; round++) {
       await context.client.call('CLIENT', 'PAUSE', '150', 'ALL');
