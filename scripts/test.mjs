@@ -10,14 +10,23 @@
 //   spend their seconds waiting: for a cluster to agree on its slots, a replica to be promoted, a
 //   timeout to fire. A few files at once fill that wait. Each file starts its own servers on free
 //   ports, so files share nothing but the CPU. REDMOON_TEST_CONCURRENCY=1 runs them one by one.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+//
+// And one thing it does not do at all: bound the time. A test that awaits what never comes makes
+// Node's runner wait for ever, and CI then ends with no word of which test it was. So a test file
+// that runs longer than REDMOON_TEST_TIMEOUT_MS (default 300 s; the slowest takes ~30 s here) is
+// stopped and fails under its name (Node 20 applies --test-timeout to each file as a whole), and
+// the whole run is stopped after REDMOON_TEST_DEADLINE_S (default 1200 s), naming the files still
+// running, should anything outlive that.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILT = join(ROOT, '.build', 'test');
 const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_TIMEOUT_MS = 300_000;
+const DEFAULT_DEADLINE_S = 1200;
 
 function testFilesUnder(path) {
   if (!existsSync(path)) {
@@ -48,21 +57,75 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const setting = process.env.REDMOON_TEST_CONCURRENCY;
-const concurrency = setting === undefined || setting === '' ? DEFAULT_CONCURRENCY : Number(setting);
-if (!Number.isInteger(concurrency) || concurrency < 1) {
-  console.error(`REDMOON_TEST_CONCURRENCY must be a positive integer, got ${JSON.stringify(setting)}`);
-  process.exit(1);
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset. */
+function positiveIntegerSetting(name, fallback) {
+  const setting = process.env[name];
+  const value = setting === undefined || setting === '' ? fallback : Number(setting);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a positive integer, got ${JSON.stringify(setting)}`);
+    process.exit(1);
+  }
+  return value;
 }
+
+const concurrency = positiveIntegerSetting('REDMOON_TEST_CONCURRENCY', DEFAULT_CONCURRENCY);
+const timeoutMs = positiveIntegerSetting('REDMOON_TEST_TIMEOUT_MS', DEFAULT_TIMEOUT_MS);
+const deadlineS = positiveIntegerSetting('REDMOON_TEST_DEADLINE_S', DEFAULT_DEADLINE_S);
 
 const args = ['--expose-gc', '--test'];
 if (!flags.some((flag) => flag.startsWith('--test-reporter'))) args.push('--test-reporter=spec');
+if (!flags.some((flag) => flag.startsWith('--test-timeout'))) args.push(`--test-timeout=${timeoutMs}`);
 // --test-concurrency came with Node 20.10; before it, the files run one by one.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 20 || minor >= 10) args.push(`--test-concurrency=${concurrency}`);
 
-const { status } = spawnSync(process.execPath, [...args, ...flags, ...files], {
+/** The test files the runner `pid` still has a process for (Linux: read from /proc). */
+function filesStillRunning(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => {
+    try {
+      const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
+      return argv
+        .filter((arg) => arg.endsWith('.test.js'))
+        .map((file) => relative(ROOT, resolve(ROOT, file)));
+    } catch {
+      return [];
+    }
+  });
+}
+
+// Its own process group, so that a stop takes the files' processes (and their servers) with it.
+const runner = spawn(process.execPath, [...args, ...flags, ...files], {
   cwd: ROOT,
   stdio: 'inherit',
+  detached: true,
 });
-process.exit(status ?? 1);
+const deadline = setTimeout(() => {
+  const running = filesStillRunning(runner.pid);
+  console.error(
+    `\nthe test run did not finish within REDMOON_TEST_DEADLINE_S=${deadlineS} s; stopping it.` +
+      `\nstill running: ${running.length > 0 ? running.join(', ') : '(no test file process found)'}`,
+  );
+  process.exitCode = 1;
+  try {
+    process.kill(-runner.pid, 'SIGKILL');
+  } catch {
+    runner.kill('SIGKILL');
+  }
+}, deadlineS * 1000);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try {
+      process.kill(-runner.pid, signal);
+    } catch {}
+  });
+}
+runner.on('exit', (code, signal) => {
+  clearTimeout(deadline);
+  process.exit(process.exitCode ?? code ?? (signal ? 1 : 0));
+});

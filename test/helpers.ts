@@ -82,6 +82,26 @@ export function uniqueKey(prefix = 'key'): string {
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Resolves with the signal's reason once it aborts (at once if it already has), or with
+ * `'not aborted'` after `ms`: a test waiting for an abort fails instead of hanging when it is late
+ * or when it happened before the wait began.
+ */
+export function abortedWithin(signal: AbortSignal, ms = 5000): Promise<unknown> {
+  if (signal.aborted) return Promise.resolve(signal.reason);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('not aborted'), ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
 /** The repository root: the nearest directory above the compiled tests holding package.json. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -2,20 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AbortError, ArgumentError } from '../../src/index.js';
 import { AcquireTimeoutError, LeaseLostError, Lock } from '../../src/patterns/index.js';
-import { forEachProtocol, sleep, uniqueKey } from '../helpers.js';
+import { abortedWithin, forEachProtocol, sleep, uniqueKey } from '../helpers.js';
 import { FENCED_WRITE, fencedLog, lockProperties } from './properties.js';
-
-/** Resolves with the signal's reason once it aborts, or `'not aborted'` after `ms`. */
-function abortedWithin(signal: AbortSignal, ms: number): Promise<unknown> {
-  if (signal.aborted) return Promise.resolve(signal.reason);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve('not aborted'), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(signal.reason);
-    });
-  });
-}
 
 forEachProtocol((context) => {
   test('one holder at a time; release frees it, and the next holder gets a higher token', async () => {
