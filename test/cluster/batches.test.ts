@@ -39,6 +39,41 @@ async function traffic(redis: ClusterContext, commands: readonly string[]): Prom
 const INCR_BY = Script.fromLua("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
 forEachProtocol(shared, (redis) => {
+  test("one caller's commands reach each node in call order: direct calls and pipelines, over many turns", async () => {
+    // Two lists on each primary. Node connections write once per turn of the event loop
+    // (flushAfterReads), so calls made in one turn, in the microtasks after it and in later turns
+    // must still be applied in the order they were made; a pipeline's commands in their place.
+    const keys = [
+      ...(await keyOnEachPrimary(redis, 'order:a')),
+      ...(await keyOnEachPrimary(redis, 'order:b')),
+    ];
+    const expected = new Map(keys.map((key) => [key, [] as string[]]));
+    const sent: Array<Promise<unknown>> = [];
+    let next = 0;
+    const push = (target: { rpush(key: string, value: string): Promise<number> }, key: string) => {
+      const value = String(next++);
+      expected.get(key)!.push(value);
+      sent.push(target.rpush(key, value));
+    };
+    for (let turn = 0; turn < 24; turn++) {
+      for (let i = 0; i < 40; i++) {
+        if (i % 8 === 7) {
+          const pipeline = redis.client.pipeline();
+          for (let j = 0; j < 5; j++) push(pipeline, keys[(turn + i + j * 5) % keys.length]);
+          sent.push(pipeline.exec());
+        } else {
+          push(redis.client, keys[(turn * 7 + i) % keys.length]);
+        }
+      }
+      if (turn % 3 === 0) await new Promise((resolve) => setImmediate(resolve));
+      else if (turn % 3 === 1) await Promise.resolve();
+    }
+    await Promise.all(sent);
+    for (const key of keys) {
+      assert.deepEqual(await redis.client.lrange(key, 0, -1), expected.get(key), key);
+    }
+  });
+
   test("a cluster pipeline over many slots answers in the caller's order", async () => {
     const { primaries } = redis.cluster;
     // Keys spread evenly over the primaries; each group of five commands touches one pair.
