@@ -19,7 +19,7 @@ import { Command, CommandState, encodedNameOf } from './command.js';
 import { Deadlines } from './deadlines.js';
 import { handshake, type ServerHello } from './handshake.js';
 import type { ConnectionOptions } from './options.js';
-import { Queue } from './queue.js';
+import { PendingCommands } from './pending.js';
 import { Reader } from './reader.js';
 
 /** Above this many bytes batched in one turn, write at once rather than at the end of the turn. */
@@ -29,17 +29,13 @@ export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' 
 /**
  * One socket to one Redis server, shared by every caller (auto-pipelining).
  *
- * Queue invariant — `#pending` holds every accepted, unsettled-by-reply command in send order:
- *
- *   #pending: [ written to this socket (#inFlight of them) | not yet written ]
- *                                                            \_ encoded in #writer when ready,
- *                                                               plain Command objects otherwise
- *
- * Replies arrive in the same order (Redis answers one connection FIFO), so each reply belongs to
- * `#pending.shift()`. A command settled early (timeout, abort) stays in place until its reply
- * arrives and is then discarded. When the socket drops, written commands fail with
- * `CONNECTION_LOST` (they may have run) unless they are retryable; the rest are encoded again on
- * the next socket, after the handshake, in their original order.
+ * Queue invariant — `#pending` (see `pending.ts`) holds every accepted, unsettled-by-reply command
+ * in send order: the first `inFlight` of them written to this socket, the rest encoded in
+ * `#writer` when ready, plain Command objects otherwise. Replies arrive in the same order (Redis
+ * answers one connection FIFO), so each reply belongs to `#pending.shift()`. A command settled
+ * early (timeout, abort) stays in place until its reply arrives and is then discarded. When the
+ * socket drops, `PendingCommands.settleWritten` applies DESIGN §3 to what was written; the rest
+ * is encoded again on the next socket, after the handshake, in its original order.
  *
  * What a higher layer needs of it is kept to small hooks: a command's own `recover` (called
  * before it fails), `session` (facts about the server that hold for the current socket only),
@@ -58,8 +54,7 @@ export class Connection extends EventEmitter {
   outOfBand: ((reply: RespValue) => boolean) | undefined = undefined;
   #status: ConnectionStatus = 'idle';
   #socket: Socket | undefined;
-  #pending = new Queue<Command>(64);
-  #inFlight = 0;
+  #pending = new PendingCommands(64);
   #writer = new CommandWriter();
   #decoder: Decoder;
   #deadlines: Deadlines;
@@ -109,7 +104,7 @@ export class Connection extends EventEmitter {
     const connection = this;
     this.#reader = new Reader(this.#decoder, {
       get inFlight() {
-        return connection.#inFlight;
+        return connection.#pending.inFlight;
       },
       brokenRead: (error) => this.#brokenRead(error),
       resuming: () => {
@@ -190,7 +185,7 @@ export class Connection extends EventEmitter {
         return;
       }
     } else {
-      if (this.#pending.length - this.#inFlight >= this.options.maxQueuedCommands) {
+      if (this.#pending.unwritten >= this.options.maxQueuedCommands) {
         command.reject(queueFull(this.options.maxQueuedCommands));
         return;
       }
@@ -281,7 +276,7 @@ export class Connection extends EventEmitter {
       );
     }
     if (this.#offlineTooLong) return this.#unreachable(command.name);
-    if (this.#pending.length - this.#inFlight >= this.options.maxQueuedCommands) {
+    if (this.#pending.unwritten >= this.options.maxQueuedCommands) {
       return queueFull(this.options.maxQueuedCommands);
     }
     const args = command.args;
@@ -302,12 +297,7 @@ export class Connection extends EventEmitter {
     const socket = this.#socket;
     if (socket === undefined || this.#blocked || this.#writer.isEmpty) return;
     const chunks = this.#writer.take();
-    this.#inFlight = this.#pending.length;
-    for (let i = this.#pending.length - 1; i >= 0; i--) {
-      const command = this.#pending.at(i)!;
-      if (command.state !== CommandState.Queued) break;
-      command.state = CommandState.Written;
-    }
+    this.#pending.markWritten();
     let writable: boolean;
     if (chunks.length === 1) {
       writable = socket.write(chunks[0]);
@@ -332,7 +322,7 @@ export class Connection extends EventEmitter {
     const culprit = this.#pending.peek();
     if (culprit !== undefined && culprit.state === CommandState.Written) {
       this.#pending.shift();
-      this.#inFlight--;
+      this.#pending.inFlight--;
       culprit.reject(protocolError);
     }
     this.emitError(protocolError);
@@ -345,7 +335,7 @@ export class Connection extends EventEmitter {
     if (command === undefined) {
       throw new ProtocolError('received a reply with no command waiting for it');
     }
-    this.#inFlight--;
+    this.#pending.inFlight--;
     const next = this.#pending.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.buffers;
     this.#reader.delivered();
@@ -486,7 +476,7 @@ export class Connection extends EventEmitter {
       // Handshake commands go ahead of anything queued while we were offline.
       command.state = CommandState.Written;
       this.#pending.unshift(command);
-      this.#inFlight++;
+      this.#pending.inFlight++;
       this.#decoder.returnBuffers = false;
       for (const chunk of writer.take()) socket.write(chunk);
       return command.promise.then(
@@ -557,7 +547,11 @@ export class Connection extends EventEmitter {
     const error =
       this.#lastError ??
       new ConnectionError(`${this.address} closed the connection`, 'CONNECTION_LOST', true);
-    this.#failWritten(error);
+    this.#pending = this.#pending.settleWritten(error, {
+      closing: this.#status === 'closing' || this.#status === 'closed',
+      offlineQueue: this.options.offlineQueue,
+      channel: this,
+    });
 
     const first = this.#firstConnect;
     if (first !== undefined) {
@@ -598,56 +592,6 @@ export class Connection extends EventEmitter {
       this.#reconnectTimer = undefined;
       if (this.#status === 'reconnecting') this.#open();
     }, delay);
-  }
-
-  /**
-   * Settles the commands written to the socket that just closed. DESIGN §3, at most once: a write
-   * whose reply was lost fails with `mayHaveRun: true`; a retryable (read-only) one stays queued
-   * and is sent again. Commands not yet written stay queued in order. Without an offline queue,
-   * both fail instead, and whoever routed them decides (a cluster retries what is safe).
-   */
-  #failWritten(cause: Error): void {
-    const written = this.#inFlight;
-    this.#inFlight = 0;
-    const kept = new Queue<Command>(Math.max(16, this.#pending.length));
-    const closing = this.#status === 'closing' || this.#status === 'closed';
-    // A transaction is all or nothing: once part of it was written, the rest must not be sent on
-    // a new socket (the server discarded the MULTI with the old one).
-    let brokenGroups: Set<object> | undefined;
-    for (let i = 0; i < written && i < this.#pending.length; i++) {
-      const command = this.#pending.at(i)!;
-      if (command.group !== undefined && command.state === CommandState.Written) {
-        brokenGroups ??= new Set();
-        brokenGroups.add(command.group);
-      }
-    }
-    for (
-      let i = 0, command = this.#pending.shift();
-      command !== undefined;
-      i++, command = this.#pending.shift()
-    ) {
-      if (command.isDone) continue;
-      if (i >= written || command.state === CommandState.Queued) {
-        if (command.group !== undefined && brokenGroups?.has(command.group)) {
-          command.reject(notSent(command.name, cause));
-        } else if (this.options.offlineQueue || closing) {
-          kept.push(command);
-        } else {
-          // Without an offline queue (cluster node connections), unsent commands fail at once
-          // so whoever routed them can send them to wherever their slot lives now.
-          const failure = notSent(command.name, cause);
-          if (!command.recover(failure, this)) command.reject(failure);
-        }
-      } else if (command.retryable && !closing && this.options.offlineQueue && command.group === undefined) {
-        command.state = CommandState.Queued;
-        kept.push(command);
-      } else {
-        const failure = lost(command.name, cause);
-        if (closing || command.group !== undefined || !command.recover(failure, this))
-          command.reject(failure);
-      }
-    }
-    this.#pending = kept;
   }
 
   #closeForGood(cause: Error | undefined): void {
@@ -735,24 +679,6 @@ export class Connection extends EventEmitter {
     const message = `connection to ${this.address} failed: ${error.message}`;
     this.emit('error', new ConnectionError(message, 'CONNECTION_LOST', true, { cause: error }));
   }
-}
-
-function lost(name: string, cause: Error): ConnectionError {
-  return new ConnectionError(
-    `${name}: the connection was lost after the command was sent; it may have been applied (${cause.message})`,
-    'CONNECTION_LOST',
-    true,
-    { cause },
-  );
-}
-
-function notSent(name: string, cause: Error): ConnectionError {
-  return new ConnectionError(
-    `${name}: the connection was lost before the command was sent; it did not run (${cause.message})`,
-    'NOT_CONNECTED',
-    false,
-    { cause },
-  );
 }
 
 function queueFull(limit: number): ConnectionError {
