@@ -102,6 +102,23 @@ export function abortedWithin(signal: AbortSignal, ms = 5000): Promise<unknown> 
   });
 }
 
+/**
+ * Settles as `promise` does, or rejects naming `what` once `ms` have passed without it: a test
+ * waiting for something that must come (an event, a reconnect, a command queued meanwhile) fails
+ * with that name instead of hanging when it never does.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The repository root: the nearest directory above the compiled tests holding package.json. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
