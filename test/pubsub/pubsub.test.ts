@@ -328,6 +328,7 @@ for (const resp of PROTOCOLS) {
       const server = await startRedis();
       const client = new Client({ url: server.url, resp, reconnect: { initialDelay: 20, maxDelay: 100 } });
       await client.connect();
+      let running = true;
       try {
         const channel = 'events';
         const received: number[] = [];
@@ -346,7 +347,6 @@ for (const resp of PROTOCOLS) {
 
         // One publisher on the same client, every few ms, through the kill and the restart.
         const acked = new Map<number, { sentAt: number; receivers: number }>();
-        let running = true;
         let seq = 0;
         const publishing = (async () => {
           while (running) {
@@ -419,6 +419,8 @@ for (const resp of PROTOCOLS) {
           `RESP${resp}: ${delivered} delivered, ${unheard} published while nobody was subscribed, ${lost} lost in the kill, all inside the reported interruption`,
         );
       } finally {
+        // Also when a wait above failed: the publisher would otherwise loop on for ever.
+        running = false;
         client.disconnect();
         await server.stop();
       }
