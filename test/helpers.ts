@@ -4,6 +4,8 @@ import { after, before, describe } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientOptions } from '../src/index.js';
 import { type RedisServer, type StartRedisOptions, startRedis } from '../src/testing/index.js';
+// Fails a test file that lives on after its last test instead of letting it hang (see there).
+import './linger-guard.js';
 
 /** Both protocol versions: integration bodies are written once and run on each. */
 export const PROTOCOLS = [2, 3] as const;
