@@ -18,10 +18,12 @@ import { eventually, nextFailover, useSentinel } from './sentinel-helpers.js';
 const PASSWORD = 'data-secret';
 const SENTINEL_PASSWORD = 'sentinel-secret';
 // TLS everywhere (one throwaway CA) and two passwords: the sentinels' own and the servers'.
-// The other files run on plain TCP without passwords.
+// The other files run on plain TCP without passwords. No test here waits for the sentinels to
+// see a primary down (the failover is SENTINEL FAILOVER): a down-after of 5 s, not the harness's
+// 1 s, which a loaded box's stall reached, so that they started a failover of their own midway.
 const shared = useSentinel(
   { password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD },
-  { config: { 'busy-reply-threshold': 100 }, tls: true },
+  { config: { 'busy-reply-threshold': 100 }, tls: true, downAfterMs: 5000 },
 );
 
 /**
