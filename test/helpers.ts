@@ -4,6 +4,8 @@ import { after, before, describe } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientOptions } from '../src/index.js';
 import { type RedisServer, type StartRedisOptions, startRedis } from '../src/testing/index.js';
+// Fails a test file that lives on after its last test instead of letting it hang (see there).
+import './linger-guard.js';
 
 /** Both protocol versions: integration bodies are written once and run on each. */
 export const PROTOCOLS = [2, 3] as const;
@@ -100,6 +102,23 @@ export function abortedWithin(signal: AbortSignal, ms = 5000): Promise<unknown> 
       { once: true },
     );
   });
+}
+
+/**
+ * Settles as `promise` does, or rejects naming `what` once `ms` have passed without it: a test
+ * waiting for something that must come (an event, a reconnect, a command queued meanwhile) fails
+ * with that name instead of hanging when it never does.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The repository root: the nearest directory above the compiled tests holding package.json. */

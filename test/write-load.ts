@@ -71,6 +71,31 @@ export async function runWriteLoad(
   return result;
 }
 
+/**
+ * `runWriteLoad` for as long as `during` runs. It stops the load when `during` ends, also when it
+ * throws: a load that nobody stops loops on for ever (its writes fail fast once the test's client
+ * is closed), and its test file never ends. On a failure the load is not waited for (its writes
+ * may wait on a node the failed step left down): the caller closes its client.
+ */
+export async function loadDuring(
+  keys: readonly string[],
+  write: (key: string, index: number) => Promise<unknown>,
+  during: () => Promise<void>,
+  workers?: number,
+): Promise<LoadResult> {
+  let finish!: () => void;
+  const loading = runWriteLoad(keys, write, new Promise<void>((resolve) => (finish = resolve)), workers);
+  try {
+    await during();
+  } catch (error) {
+    loading.catch(() => undefined); // the step's failure is the one to report
+    throw error;
+  } finally {
+    finish();
+  }
+  return loading;
+}
+
 /** Every acknowledged increment is there (`read` gives a key's value); only may-have-run failures add more. */
 export async function assertNothingLost(
   read: (key: string) => Promise<string | null>,

@@ -11,12 +11,18 @@ import { library, redmoon, tempFiles } from './cli-helpers.js';
 const bin = join(repoRoot(), 'dist', 'esm', 'cli', 'main.js');
 const PASSWORD = 'pw-never-shown-4711';
 
+/**
+ * Runs the bin and waits for it, at most 30 s: spawnSync blocks this process, so a bin that never
+ * exits (a client left open) would otherwise hang the file; killed, it reports `code` null.
+ */
 function spawnRedmoon(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...env },
+    timeout: 30_000,
   });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  const killed = result.signal === null ? '' : `\n(killed by ${result.signal} after 30 s)`;
+  return { code: result.status, stdout: result.stdout, stderr: `${result.stderr}${killed}` };
 }
 
 test('the built bin runs: --help exits 0, a usage mistake 2, a failure 1', () => {

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AbortError, Client, RedisError, TimeoutError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { blockedClients, forEachProtocol, PROTOCOLS, sleep, uniqueKey, waitForBlocked } from '../helpers.js';
+import {
+  blockedClients,
+  forEachProtocol,
+  PROTOCOLS,
+  sleep,
+  uniqueKey,
+  waitForBlocked,
+  waitUntil,
+} from '../helpers.js';
 
 /** Connections the server has with client name `name` (CLIENT LIST). */
 async function connectionsNamed(client: Client, name: string): Promise<number> {
@@ -23,8 +31,9 @@ forEachProtocol((redis) => {
       const started = performance.now();
       assert.equal(await client.get(key), 'v');
       const elapsed = performance.now() - started;
-      // Held behind them, it would wait out their 5 s; the bound leaves room for a loaded CI box.
-      assert.ok(elapsed < 500, `GET took ${elapsed.toFixed(1)} ms behind 100 blocked BLPOPs`);
+      // Held behind them, it would wait out their 5 s; the bound leaves room for a loaded CI box
+      // (at 500 ms, a stall of 500 ms would fail it).
+      assert.ok(elapsed < 2000, `GET took ${elapsed.toFixed(1)} ms behind 100 blocked BLPOPs`);
       // The pool is bounded: 8 dedicated connections block, the other calls wait for one.
       assert.equal(await connectionsNamed(redis.client, name), 1 + 8);
       assert.equal(await blockedClients(redis.client), 8);
@@ -41,19 +50,21 @@ forEachProtocol((redis) => {
     });
 
     test("a blocking call's timeout is its block time plus commandTimeout; other commands are not held up", async () => {
-      const client = await redis.newClient({ commandTimeout: 300 });
-      // The dedicated connection opened first, so that connecting it is not counted in the 300 ms.
-      assert.equal(await client.blpop(uniqueKey('warm'), 0.01), null);
+      // 500 ms past its block is what a slow answer may take here: room for a loaded box.
+      const client = await redis.newClient({ commandTimeout: 500 });
+      // The dedicated connection opened first, with no timeout (connecting it on a loaded box may
+      // take longer than commandTimeout), so that connecting it is not counted below.
+      assert.equal(await client.withOptions({ timeout: 0 }).blpop(uniqueKey('warm'), 0.01), null);
       const started = performance.now();
-      const popped = client.blpop(uniqueKey('empty'), 0.6);
+      const popped = client.blpop(uniqueKey('empty'), 1);
       await sleep(50);
-      const ping = performance.now();
       assert.equal(await client.ping(), 'PONG');
-      // Behind the BLPOP it would wait for its reply, 550 ms later; 400 leaves room for a loaded box.
-      assert.ok(performance.now() - ping < 400, 'PING answered while BLPOP blocks');
-      assert.equal(await popped, null, 'BLPOP ran its full 600 ms, past commandTimeout, and answered nil');
+      // Behind the BLPOP, the PING would be answered only once the server let the BLPOP go: told
+      // by the server's state, not by a time a stall of this process could exceed.
+      assert.equal(await blockedClients(redis.client), 1, 'PING answered while BLPOP blocks');
+      assert.equal(await popped, null, 'BLPOP ran its full 1000 ms, past commandTimeout, and answered nil');
       const elapsed = performance.now() - started;
-      assert.ok(elapsed >= 550, `answered after ${elapsed.toFixed(0)} ms`);
+      assert.ok(elapsed >= 950, `answered after ${elapsed.toFixed(0)} ms`);
       assert.equal(await client.ping(), 'PONG');
     });
 
@@ -161,19 +172,22 @@ for (const resp of PROTOCOLS) {
     test("WAIT counts the replicas that acknowledged this client's writes (it stays on the shared connection)", async () => {
       const primary = await startRedis();
       const replica = await startRedis({ replicaOf: { host: primary.host, port: primary.port } });
-      const client = new Client({ url: primary.url, resp, commandTimeout: 300 });
+      // 500 ms past WAIT's own timeout is what a slow answer may take here: room for a loaded box.
+      const client = new Client({ url: primary.url, resp, commandTimeout: 500 });
       await client.connect();
+      // The writes without a timeout: only WAIT is under test, on the connection that wrote.
+      const writer = client.withOptions({ timeout: 0 });
       try {
-        await client.set(uniqueKey('w'), 'synced');
+        await writer.set(uniqueKey('w'), 'synced');
         // Nothing waits for the replica's first sync before this: allow a loaded machine for it.
         assert.equal(await client.wait(1, 15_000), 1, 'the replica acknowledged');
         process.kill(replica.pid, 'SIGSTOP');
         try {
-          await client.set(uniqueKey('w'), 'not yet');
+          await writer.set(uniqueKey('w'), 'not yet');
           // On a connection that wrote nothing this would answer 1 at once, a false promise.
           const started = performance.now();
-          assert.equal(await client.wait(1, 400), 0, 'the stopped replica did not acknowledge');
-          assert.ok(performance.now() - started >= 350, 'WAIT used its timeout, past commandTimeout');
+          assert.equal(await client.wait(1, 800), 0, 'the stopped replica did not acknowledge');
+          assert.ok(performance.now() - started >= 750, 'WAIT used its timeout, past commandTimeout');
         } finally {
           process.kill(replica.pid, 'SIGCONT');
         }
@@ -197,7 +211,8 @@ for (const resp of PROTOCOLS) {
       try {
         const key = uniqueKey('outage');
         await server.kill('SIGKILL');
-        await sleep(50);
+        // Made during the outage: once the client knows of it (a fixed 50 ms may not be enough).
+        await waitUntil(() => client.status !== 'ready', 5000, 'the client to see its server gone');
         const popping = client.blpop(key, 2);
         await server.restart();
         const pusher = new Client({ url: server.url, resp });
@@ -225,7 +240,9 @@ for (const resp of PROTOCOLS) {
       try {
         await client.blpop(uniqueKey('warm'), 0.01); // the pool exists before the outage
         await server.kill('SIGKILL');
-        await sleep(50);
+        // Made once the client knows of the outage (a fixed 50 ms may not be enough): sent earlier,
+        // on the pooled connection not yet seen closed, it would fail as lost, not as not run.
+        await waitUntil(() => client.status !== 'ready', 5000, 'the client to see its server gone');
         const started = performance.now();
         await assert.rejects(client.blpop(uniqueKey('never'), 0), (error: unknown) => {
           assert.ok(error instanceof RedisError);

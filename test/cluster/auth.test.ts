@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ArgumentError, Cluster, Script } from '../../src/index.js';
 import { type RedisCluster, startCluster } from '../../src/testing/index.js';
+// Fails this file if it lives on after its last test instead of letting it hang (see there).
+import '../linger-guard.js';
 
 describe('a cluster that requires a password', () => {
   let harness: RedisCluster;

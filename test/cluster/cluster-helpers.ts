@@ -70,7 +70,7 @@ export function useCluster(
     cluster = await start();
   });
   after(async () => {
-    await Promise.all(clusters.map((client) => client.quit().catch(() => client.disconnect())));
+    await Promise.all(clusters.map((client) => closeWithin(client, 5000)));
     for (const pending of directs.values()) (await pending.catch(() => undefined))?.disconnect();
     // Also a cluster started early whose tests never ran.
     await (cluster ?? (await starting?.catch(() => undefined)))?.stop();
@@ -145,6 +145,23 @@ export function useCluster(
     },
   };
   return shared;
+}
+
+/**
+ * `quit()`, then `disconnect()` if it is not done within `ms`: quit waits for every node to answer
+ * QUIT, and a node a failed test left stopped (SIGSTOP) or busy would hold up the file's end.
+ */
+async function closeWithin(client: Cluster, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([client.quit().catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
 }
 
 /** What a protocol suite's tests see: the shared cluster plus a Cluster client on that protocol. */

@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { Client, Cluster, Library, Script, slotOf } from '../../src/index.js';
 import { type RedisCluster, type RedisServer, startCluster } from '../../src/testing/index.js';
 import { PROTOCOLS, sleep } from '../helpers.js';
-import { assertNothingLost, type LoadResult, loadSummary, runWriteLoad, total } from '../write-load.js';
+import { assertNothingLost, type LoadResult, loadDuring, loadSummary, total } from '../write-load.js';
 
 const INCR = Script.fromLua("return redis.call('INCRBY', KEYS[1], ARGV[1])");
 
-/** Workers running INCR scripts over `keys` until `stop` resolves. */
-function runLoad(cluster: Cluster, keys: string[], stop: Promise<void>): Promise<LoadResult> {
-  return runWriteLoad(keys, (key) => INCR.evalshaWithReload(cluster, [key], [1]), stop);
+/** Workers running INCR scripts over `keys` while `during` runs (stopped also when it throws). */
+function loadDuringSteps(cluster: Cluster, keys: string[], during: () => Promise<void>): Promise<LoadResult> {
+  return loadDuring(keys, (key) => INCR.evalshaWithReload(cluster, [key], [1]), during);
 }
 
 async function direct(server: RedisServer): Promise<Client> {
@@ -83,161 +83,170 @@ for (const resp of PROTOCOLS) {
     test('a slot migrated by hand during traffic (MIGRATING/IMPORTING, ASK, then MOVED) loses nothing', async () => {
       const cluster = new Cluster({ nodes: [harness.urls[0]], resp });
       await cluster.connect();
-      const keys = keysFor(`mig${resp}`, 20, 20);
-      const slot = slotOf(keys[0]);
-      const source = await ownerOf(harness, slot);
-      const target = harness.primaries.find((server) => server.port !== source.port)!;
-      const src = await direct(source);
-      const dst = await direct(target);
-      let finish!: () => void;
-      const stop = new Promise<void>((resolve) => (finish = resolve));
-      const loading = runLoad(cluster, keys, stop);
-      await sleep(200);
+      try {
+        const keys = keysFor(`mig${resp}`, 20, 20);
+        const slot = slotOf(keys[0]);
+        const source = await ownerOf(harness, slot);
+        const target = harness.primaries.find((server) => server.port !== source.port)!;
+        const src = await direct(source);
+        const dst = await direct(target);
+        const load = await loadDuringSteps(cluster, keys, async () => {
+          await sleep(200);
 
-      const sourceId = await src.call('CLUSTER', 'MYID');
-      const targetId = await dst.call('CLUSTER', 'MYID');
-      await dst.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId as string);
-      await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId as string);
-      for (;;) {
-        const batch = (await src.call('CLUSTER', 'GETKEYSINSLOT', slot, 2)) as string[];
-        if (batch.length === 0) break;
-        await src.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', ...batch);
-        await sleep(40);
-      }
-      for (const server of harness.primaries) {
-        const node = await direct(server);
-        await node.call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId as string);
-        node.disconnect();
-      }
-      await sleep(300);
-      finish();
-      const load = await loading;
-      console.log(loadSummary(`RESP${resp} migration`, load));
+          const sourceId = await src.call('CLUSTER', 'MYID');
+          const targetId = await dst.call('CLUSTER', 'MYID');
+          await dst.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId as string);
+          await src.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', targetId as string);
+          for (;;) {
+            const batch = (await src.call('CLUSTER', 'GETKEYSINSLOT', slot, 2)) as string[];
+            if (batch.length === 0) break;
+            await src.call('MIGRATE', '127.0.0.1', target.port, '', 0, 5000, 'KEYS', ...batch);
+            await sleep(40);
+          }
+          for (const server of harness.primaries) {
+            const node = await direct(server);
+            await node.call('CLUSTER', 'SETSLOT', slot, 'NODE', targetId as string);
+            node.disconnect();
+          }
+          await sleep(300);
+        });
+        console.log(loadSummary(`RESP${resp} migration`, load));
 
-      assert.ok(total(load.acknowledged) > 200, 'the load kept running through the migration');
-      await assertNothingLost((key) => cluster.get(key), keys, load);
-      assert.equal(
-        await dst.call('CLUSTER', 'COUNTKEYSINSLOT', slot),
-        20,
-        'the migrated keys live on the target now',
-      );
-      assert.equal(await src.call('CLUSTER', 'COUNTKEYSINSLOT', slot), 0);
-      assert.equal(total(load.uncertain), 0, 'redirects never leave a write in doubt');
-      const stats = String(await dst.call('INFO', 'commandstats'));
-      assert.match(
-        stats,
-        /cmdstat_asking:calls=[1-9]/,
-        'the load followed ASK redirects to the importing node',
-      );
-      src.disconnect();
-      dst.disconnect();
-      await cluster.quit();
+        assert.ok(total(load.acknowledged) > 200, 'the load kept running through the migration');
+        await assertNothingLost((key) => cluster.get(key), keys, load);
+        assert.equal(
+          await dst.call('CLUSTER', 'COUNTKEYSINSLOT', slot),
+          20,
+          'the migrated keys live on the target now',
+        );
+        assert.equal(await src.call('CLUSTER', 'COUNTKEYSINSLOT', slot), 0);
+        assert.equal(total(load.uncertain), 0, 'redirects never leave a write in doubt');
+        const stats = String(await dst.call('INFO', 'commandstats'));
+        assert.match(
+          stats,
+          /cmdstat_asking:calls=[1-9]/,
+          'the load followed ASK redirects to the importing node',
+        );
+        src.disconnect();
+        dst.disconnect();
+        await cluster.quit();
+      } finally {
+        // A failed step leaves the client connected: reconnecting for ever, it would keep the file alive.
+        cluster.disconnect();
+      }
     });
 
     test('a manual CLUSTER FAILOVER during traffic loses nothing and traffic resumes', async () => {
       const cluster = new Cluster({ nodes: [harness.urls[0]], resp });
       await cluster.connect();
-      const keys = keysFor(`fo${resp}`, 10, 30);
-      let finish!: () => void;
-      const stop = new Promise<void>((resolve) => (finish = resolve));
-      const loading = runLoad(cluster, keys, stop);
-      await sleep(200);
+      try {
+        const keys = keysFor(`fo${resp}`, 10, 30);
+        const replica = await direct(harness.replicas[0]);
+        const load = await loadDuringSteps(cluster, keys, async () => {
+          await sleep(200);
 
-      const replica = await direct(harness.replicas[0]);
-      assert.equal(await replica.call('CLUSTER', 'FAILOVER'), 'OK');
-      const promotion = Date.now() + 15_000;
-      while (Date.now() < promotion) {
-        const role = (await replica.call('ROLE')) as unknown[];
-        if (role[0] === 'master') break;
-        await sleep(50);
+          assert.equal(await replica.call('CLUSTER', 'FAILOVER'), 'OK');
+          const promotion = Date.now() + 15_000;
+          while (Date.now() < promotion) {
+            const role = (await replica.call('ROLE')) as unknown[];
+            if (role[0] === 'master') break;
+            await sleep(50);
+          }
+          assert.equal(((await replica.call('ROLE')) as unknown[])[0], 'master');
+          await sleep(500);
+        });
+        console.log(loadSummary(`RESP${resp} manual failover`, load));
+        // The old primary resynchronises as a replica; let that finish before the next test.
+        await waitForStableCluster(harness, 3);
+        await assertNothingLost((key) => cluster.get(key), keys, load);
+        replica.disconnect();
+        await cluster.quit();
+      } finally {
+        cluster.disconnect();
       }
-      assert.equal(((await replica.call('ROLE')) as unknown[])[0], 'master');
-      await sleep(500);
-      finish();
-      const load = await loading;
-      console.log(loadSummary(`RESP${resp} manual failover`, load));
-      // The old primary resynchronises as a replica; let that finish before the next test.
-      await waitForStableCluster(harness, 3);
-      await assertNothingLost((key) => cluster.get(key), keys, load);
-      replica.disconnect();
-      await cluster.quit();
     });
 
     test('kill -9 of a primary during traffic: acknowledged increments survive, failures say whether they may have run', async () => {
       const cluster = new Cluster({ nodes: harness.urls, resp });
       await cluster.connect();
-      const keys = keysFor(`kill${resp}`, 10, 30);
-      const library = await Library.fromCode(cluster, COUNTER_LIBRARY);
-      let finish!: () => void;
-      const stop = new Promise<void>((resolve) => (finish = resolve));
-      const loading = runLoad(cluster, keys, stop);
-      await sleep(300);
+      try {
+        const keys = keysFor(`kill${resp}`, 10, 30);
+        const library = await Library.fromCode(cluster, COUNTER_LIBRARY);
+        let victim: { server: RedisServer; client: Client } | undefined;
+        const load = await loadDuringSteps(cluster, keys, async () => {
+          await sleep(300);
 
-      // Pick a primary that has a replica. Replication is asynchronous, so pause its writes and
-      // let the replica catch up before the kill: every write the client saw acknowledged is then
-      // on the replica that takes over, and what was in flight fails as "may have run".
-      const primaries = await Promise.all(
-        harness.nodes.map(async (server) => ({ server, client: await direct(server) })),
-      );
-      let victim: { server: RedisServer; client: Client } | undefined;
-      for (const node of primaries) {
-        const role = (await node.client.call('ROLE')) as unknown[];
-        if (role[0] === 'master' && (role[2] as unknown[]).length > 0) {
-          victim = node;
-          break;
+          // Pick a primary that has a replica. Replication is asynchronous, so pause its writes and
+          // let the replica catch up before the kill: every write the client saw acknowledged is then
+          // on the replica that takes over, and what was in flight fails as "may have run".
+          const primaries = await Promise.all(
+            harness.nodes.map(async (server) => ({ server, client: await direct(server) })),
+          );
+          for (const node of primaries) {
+            const role = (await node.client.call('ROLE')) as unknown[];
+            if (role[0] === 'master' && (role[2] as unknown[]).length > 0) {
+              victim = node;
+              break;
+            }
+          }
+          assert.ok(victim, 'a primary with a replica');
+          // A replica reports its offset once a second (REPLCONF ACK), so catching up takes up to a
+          // second and more on a loaded machine; the pause outlasts the wait, which must succeed:
+          // killed before, the primary would take acknowledged writes with it.
+          await victim.client.call('CLIENT', 'PAUSE', 20_000, 'WRITE');
+          const catchUp = Date.now() + 15_000;
+          for (;;) {
+            const role = (await victim.client.call('ROLE')) as [
+              string,
+              number,
+              Array<[string, string, string]>,
+            ];
+            if (role[2].every((replica) => Number(replica[2]) === role[1])) break;
+            if (Date.now() > catchUp)
+              throw new Error(`the replica did not catch up: ROLE ${JSON.stringify(role)}`);
+            await sleep(20);
+          }
+          for (const node of primaries) node.client.disconnect();
+          await victim.server.kill('SIGKILL');
+
+          // The replica is promoted after cluster-node-timeout; the load keeps going meanwhile.
+          const deadline = Date.now() + 20_000;
+          let resumed = false;
+          while (Date.now() < deadline && !resumed) {
+            await sleep(250);
+            try {
+              await cluster.withOptions({ timeout: 1000 }).set(`{kill${resp}}:probe`, 'x');
+              resumed = true;
+            } catch {
+              // still failing over
+            }
+          }
+          assert.ok(resumed, 'writes to the failed shard resume after the replica is promoted');
+          await sleep(500);
+        });
+        assert.ok(victim !== undefined);
+        console.log(loadSummary(`RESP${resp} kill -9`, load));
+        await assertNothingLost((key) => cluster.get(key), keys, load);
+
+        // The promoted replica is a primary now and has the library (functions replicate).
+        await cluster.refresh();
+        assert.ok(!cluster.primaries.includes(`127.0.0.1:${victim.server.port}`));
+        for (const address of cluster.primaries) {
+          const node = new Client({ url: `redis://${address}`, reconnect: false });
+          await node.connect();
+          const names = (await node.functionList()).map((info) => info.libraryName);
+          assert.ok(names.includes('faultlib'), `${address} has the library`);
+          node.disconnect();
         }
+        assert.equal(
+          await library.functions.get('bump')!.fcall(cluster, [keys[0]]),
+          Number(await cluster.get(keys[0])),
+        );
+        await cluster.quit();
+        await victim.server.restart();
+      } finally {
+        cluster.disconnect();
       }
-      assert.ok(victim, 'a primary with a replica');
-      // A replica reports its offset once a second (REPLCONF ACK), so catching up takes up to a
-      // second and more on a loaded machine; the pause outlasts the wait, which must succeed:
-      // killed before, the primary would take acknowledged writes with it.
-      await victim.client.call('CLIENT', 'PAUSE', 20_000, 'WRITE');
-      const catchUp = Date.now() + 15_000;
-      for (;;) {
-        const role = (await victim.client.call('ROLE')) as [string, number, Array<[string, string, string]>];
-        if (role[2].every((replica) => Number(replica[2]) === role[1])) break;
-        if (Date.now() > catchUp)
-          throw new Error(`the replica did not catch up: ROLE ${JSON.stringify(role)}`);
-        await sleep(20);
-      }
-      for (const node of primaries) node.client.disconnect();
-      await victim.server.kill('SIGKILL');
-
-      // The replica is promoted after cluster-node-timeout; the load keeps going meanwhile.
-      const deadline = Date.now() + 20_000;
-      let resumed = false;
-      while (Date.now() < deadline && !resumed) {
-        await sleep(250);
-        try {
-          await cluster.withOptions({ timeout: 1000 }).set(`{kill${resp}}:probe`, 'x');
-          resumed = true;
-        } catch {
-          // still failing over
-        }
-      }
-      assert.ok(resumed, 'writes to the failed shard resume after the replica is promoted');
-      await sleep(500);
-      finish();
-      const load = await loading;
-      console.log(loadSummary(`RESP${resp} kill -9`, load));
-      await assertNothingLost((key) => cluster.get(key), keys, load);
-
-      // The promoted replica is a primary now and has the library (functions replicate).
-      await cluster.refresh();
-      assert.ok(!cluster.primaries.includes(`127.0.0.1:${victim.server.port}`));
-      for (const address of cluster.primaries) {
-        const node = new Client({ url: `redis://${address}` });
-        await node.connect();
-        const names = (await node.functionList()).map((info) => info.libraryName);
-        assert.ok(names.includes('faultlib'), `${address} has the library`);
-        node.disconnect();
-      }
-      assert.equal(
-        await library.functions.get('bump')!.fcall(cluster, [keys[0]]),
-        Number(await cluster.get(keys[0])),
-      );
-      await cluster.quit();
-      await victim.server.restart();
     });
 
     test('a primary that lacks a library gets it when one of its functions is first called', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, TimeoutError } from '../../src/index.js';
 import { type RedisServer, startRedis } from '../../src/testing/index.js';
-import { waitForBlocked } from '../helpers.js';
+import { waitForBlocked, within } from '../helpers.js';
 
 describe('a server without HELLO (as Redis < 6)', () => {
   let server: RedisServer;
@@ -58,7 +58,7 @@ describe('connecting', () => {
     const killer = new Client({ port: server.port });
     await killer.connect();
     await killer.call('CLIENT', 'KILL', 'SKIPME', 'yes');
-    await readyAgain;
+    await within(readyAgain, 10_000, "'ready' again after the kill");
     assert.equal(await client.call('PING'), 'PONG');
     await client.quit();
     await killer.quit();

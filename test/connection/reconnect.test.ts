@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Client, ConnectionError } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { PROTOCOLS, uniqueKey, waitForBlocked } from '../helpers.js';
+import { PROTOCOLS, uniqueKey, waitForBlocked, within } from '../helpers.js';
 
 const servers: Array<{ stop(): Promise<void> }> = [];
 after(async () => {
@@ -23,8 +23,9 @@ function rethrow(outcome: unknown): unknown {
   return value;
 }
 
-function waitFor(client: Client, event: string): Promise<unknown> {
-  return new Promise((resolve) => client.once(event, resolve));
+/** The client's next `event`, or a rejection after `ms`. Call it before what should cause the event. */
+function waitFor(client: Client, event: string, ms = 10_000): Promise<unknown> {
+  return within(new Promise((resolve) => client.once(event, resolve)), ms, `the client's '${event}' event`);
 }
 
 for (const resp of PROTOCOLS) {
@@ -52,7 +53,11 @@ for (const resp of PROTOCOLS) {
     // Issued while the server is down: queued, then sent after the handshake on the new socket.
     const queued = [client.set(key, 'after'), client.incr(uniqueKey('counter')), client.get(key)];
     await server.restart();
-    assert.deepEqual(await Promise.all(queued), ['OK', 1, 'after']);
+    assert.deepEqual(await within(Promise.all(queued), 10_000, 'the commands queued during the outage'), [
+      'OK',
+      1,
+      'after',
+    ]);
     await assert.rejects(inFlightWrite.then(rethrow), (error: unknown) => {
       assert.ok(error instanceof ConnectionError);
       assert.equal(error.code, 'CONNECTION_LOST');
@@ -80,7 +85,7 @@ test('a read-only command in flight when the connection drops is sent again; a w
   await server.kill('SIGKILL');
   await reconnecting;
   await server.restart();
-  assert.equal(await read, null);
+  assert.equal(await within(read, 10_000, 'the read sent again after the reconnect'), null);
   await assert.rejects(write.then(rethrow), { code: 'CONNECTION_LOST', mayHaveRun: true });
   assert.equal(await client.get(key), null);
   client.disconnect();
@@ -159,6 +164,6 @@ test('a large write flushed at once (past the batching threshold) is never resen
   await reconnecting;
   await server.restart();
   await assert.rejects(write.then(rethrow), { code: 'CONNECTION_LOST', mayHaveRun: true });
-  assert.equal(await client.get(key), null);
+  assert.equal(await within(client.get(key), 10_000, 'a GET after the reconnect'), null);
   client.disconnect();
 });

@@ -30,20 +30,23 @@ forEachProtocol((redis) => {
 
   test('the client-wide commandTimeout applies to every call', async () => {
     const client = await redis.newClient({ commandTimeout: 40 });
-    // The server holds every client's commands for 150 ms: a GET then answers too late.
-    await redis.client.call('CLIENT', 'PAUSE', 150, 'ALL');
+    // The server holds every client's commands for 500 ms: a GET then answers too late. (Held
+    // 150 ms, a stall of this process past the pause could read the answer before the timer.)
+    await redis.client.call('CLIENT', 'PAUSE', 500, 'ALL');
     await assert.rejects(client.get(uniqueKey('paused')), TimeoutError);
     assert.equal(await client.withOptions({ timeout: 0 }).call('BLPOP', uniqueKey('empty'), '0.05'), null);
   });
 
   test("a blocking call's timeout starts after its block: commandTimeout does not cut a BLPOP short", async () => {
-    const client = await redis.newClient({ commandTimeout: 200 });
-    // The dedicated connection opened first, so that connecting it is not counted in the 200 ms.
-    assert.equal(await client.call('BLPOP', uniqueKey('warm'), '0.01'), null);
+    // 500 ms past its block is what a slow answer may take here: room for a loaded box.
+    const client = await redis.newClient({ commandTimeout: 500 });
+    // The dedicated connection opened first, with no timeout (connecting it on a loaded box may
+    // take longer than commandTimeout), so that connecting it is not counted below.
+    assert.equal(await client.withOptions({ timeout: 0 }).call('BLPOP', uniqueKey('warm'), '0.01'), null);
     assert.equal(
-      await client.call('BLPOP', uniqueKey('empty'), '0.3'),
+      await client.call('BLPOP', uniqueKey('empty'), '0.6'),
       null,
-      'blocked 300 ms, past commandTimeout',
+      'blocked 600 ms, past commandTimeout',
     );
     // A per-call timeout is the whole wait.
     await assert.rejects(

@@ -115,19 +115,30 @@ forEachProtocol((context) => {
   });
 
   test('a run longer than its lease keeps its claim by extending it', async () => {
-    const once = new Idempotency<string>({ lease: 120 });
+    // Extended every third of its lease, a claim survives a stall of the process or the server of
+    // up to two thirds of it: 400 ms here, for a loaded box (of 120 ms, an 80 ms stall would lose it).
+    const once = new Idempotency<string>({ lease: 600 });
     const key = uniqueKey('idem');
+    // The run lasts until the intruders below were turned away, however slowly they were: a fixed
+    // run time could end before the last of them asked, and that one would get the stored result.
+    let checked!: () => void;
+    const intrudersDone = new Promise<void>((resolve) => (checked = resolve));
     const long = once.run(context.client, key, async (signal) => {
-      await sleep(400);
+      await intrudersDone;
       assert.equal(signal.aborted, false);
       return 'long';
     });
-    for (let i = 0; i < 3; i++) {
-      await sleep(100);
-      await assert.rejects(
-        once.run(context.client, key, () => 'intruder'),
-        IdempotencyInFlightError,
-      );
+    try {
+      // The last one asks 750 ms or more after the claim, past its 600 ms lease.
+      for (let i = 0; i < 3; i++) {
+        await sleep(250);
+        await assert.rejects(
+          once.run(context.client, key, () => 'intruder'),
+          IdempotencyInFlightError,
+        );
+      }
+    } finally {
+      checked();
     }
     assert.deepEqual(await long, { value: 'long', replayed: false, stored: true });
   });

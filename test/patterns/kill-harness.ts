@@ -32,8 +32,7 @@ const client = config.urls ? new Cluster({ nodes: config.urls, resp: config.resp
 await client.connect();
 const counter = new ExpiringCounter({ ttl: 60000, prefix: config.atomic });
 let n = 0;
-let ready = false;
-const started = () => { if (!ready) { ready = true; process.stdout.write('ready\\n'); } };
+let atomic = 0;
 // Half the workers use the pattern, half the naive two-command version of it.
 await Promise.all(Array.from({ length: 20 }, async (_, worker) => {
   for (;;) {
@@ -48,11 +47,22 @@ await Promise.all(Array.from({ length: 20 }, async (_, worker) => {
       await client.pexpire(key, 60000);
     } else {
       await counter.incr(client, name);
+      // Ready once it made that many counters with the pattern: the kill then lands mid-run after
+      // a known amount of work, however slowly a loaded machine let it start.
+      if (++atomic === config.readyAfter) process.stdout.write('ready\\n');
     }
-    started();
   }
 }));
 `;
+
+/** Child processes killed per run. */
+const CHILDREN = SOAK ? 8 : 2;
+
+/** Counters each child makes with the pattern before it may be killed. */
+const READY_AFTER = 20;
+
+/** How long a child may take to connect and make its first counters. */
+const READY_WITHIN_MS = 30_000;
 
 interface KillRun {
   /** Prefix of the counters made with ExpiringCounter. */
@@ -62,13 +72,14 @@ interface KillRun {
 }
 
 /** Runs `children` processes incrementing fresh counters both ways, and SIGKILLs each mid-run. */
-async function killChildren(context: KillContext, children = SOAK ? 8 : 2): Promise<KillRun> {
+async function killChildren(context: KillContext, children = CHILDREN): Promise<KillRun> {
   const run = { atomic: `${uniqueKey('killed')}:`, naive: `${uniqueKey('naive')}:` };
   await Promise.all(
     Array.from({ length: children }, async (_, index) => {
       const config = JSON.stringify({
         ...context.connectTo,
         resp: PROTOCOLS[index % 2],
+        readyAfter: READY_AFTER,
         ...run,
         core: new URL('../../src/index.js', import.meta.url).href,
         patterns: new URL('../../src/patterns/index.js', import.meta.url).href,
@@ -81,8 +92,18 @@ async function killChildren(context: KillContext, children = SOAK ? 8 : 2): Prom
         child.on('exit', (_, signal) => resolve(signal)),
       );
       await new Promise<void>((resolve, reject) => {
-        child.stdout.once('data', () => resolve());
-        child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it was ready`)));
+        const late = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the child was not ready within ${READY_WITHIN_MS} ms`));
+        }, READY_WITHIN_MS);
+        child.stdout.once('data', () => {
+          clearTimeout(late);
+          resolve();
+        });
+        child.once('exit', (code) => {
+          clearTimeout(late);
+          reject(new Error(`the child exited (${code}) before it was ready`));
+        });
       });
       await sleep(50 + Math.random() * 150);
       child.kill('SIGKILL');
@@ -107,7 +128,8 @@ export function counterKillProperties(context: KillContext): void {
 
   test('every counter has an expiry after callers are killed with SIGKILL mid-run', async () => {
     const keys = await context.keysMatching(`${(await killRun()).atomic}*`);
-    assert.ok(keys.length >= 40, `${keys.length} counters were made`);
+    // Each child made READY_AFTER of them before its kill, however slow the machine.
+    assert.ok(keys.length >= CHILDREN * READY_AFTER, `${keys.length} counters were made`);
     assert.deepEqual(await keysWithoutExpiry(context, keys), []);
   });
 

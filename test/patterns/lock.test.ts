@@ -60,12 +60,14 @@ forEachProtocol((context) => {
   });
 
   test('autoExtend keeps the lock past its lease while work runs', async () => {
-    const lock = new Lock({ lease: 150 });
+    // Extended every third of its lease, it survives a stall of the process or the server of up
+    // to two thirds of it: 400 ms here, for a loaded box (of 150 ms, a 100 ms stall would lose it).
+    const lock = new Lock({ lease: 600 });
     const name = uniqueKey('lock');
     const lease = (await lock.tryAcquire(context.client, name, { autoExtend: true }))!;
     for (let i = 0; i < 3; i++) {
-      await sleep(100);
-      assert.equal(await lock.tryAcquire(context.client, name), null, `still held after ${(i + 1) * 100} ms`);
+      await sleep(250);
+      assert.equal(await lock.tryAcquire(context.client, name), null, `still held after ${(i + 1) * 250} ms`);
     }
     assert.equal(lease.signal.aborted, false);
     assert.equal(await lease.release(), true);
@@ -73,12 +75,14 @@ forEachProtocol((context) => {
   });
 
   test('autoExtend aborts the signal when the server no longer has the lease as ours', async () => {
-    const lock = new Lock({ lease: 300 });
+    // Each extension waits 50 ms for its answer, then tries again: a lease of 300 ms would run
+    // out ('expired', not 'taken') on a box too loaded to answer one of them in time.
+    const lock = new Lock({ lease: 3000 });
     const name = uniqueKey('lock');
     const lease = (await lock.tryAcquire(context.client, name, { autoExtend: 50 }))!;
     await context.client.del(lock.key(name));
     const thief = (await lock.tryAcquire(context.client, name, { lease: 5000 }))!;
-    const reason = await abortedWithin(lease.signal, 1000);
+    const reason = await abortedWithin(lease.signal, 5000);
     assert.ok(reason instanceof LeaseLostError);
     assert.equal(reason.reason, 'taken');
     assert.equal(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ArgumentError, Client, ConnectionError, ReplyError, type Subscription } from '../../src/index.js';
 import { startRedis } from '../../src/testing/index.js';
-import { forEachProtocol, PROTOCOLS, sleep, uniqueKey, waitUntil } from '../helpers.js';
+import { forEachProtocol, PROTOCOLS, sleep, uniqueKey, waitUntil, within } from '../helpers.js';
 
 /** How many subscribers the server has for `channel`, asked on a connection of its own. */
 async function numsub(client: Client, channel: string): Promise<number> {
@@ -261,8 +261,8 @@ forEachProtocol((redis) => {
       const ended = new Promise<unknown>((resolve) => sub.once('end', resolve));
       // Taking the channel away disconnects the subscriber (Redis 7); the resubscribe is refused.
       await redis.client.call('ACL', 'SETUSER', user, 'resetchannels', '&other:*');
-      await interrupted;
-      const reason = await ended;
+      await within(interrupted, 10_000, "the subscription's 'interrupted'");
+      const reason = await within(ended, 10_000, "the subscription's 'end'");
       assert.ok(reason instanceof ReplyError, `ended with ${String(reason)}`);
       assert.equal(reason.code, 'NOPERM');
       assert.equal(sub.status, 'ended');
@@ -310,7 +310,7 @@ forEachProtocol((redis) => {
       const sub = await client.subscribe(channel, () => undefined);
       const ended = new Promise<unknown[]>((resolve) => sub.once('end', (...args) => resolve(args)));
       await client.quit();
-      assert.deepEqual(await ended, [undefined]);
+      assert.deepEqual(await within(ended, 10_000, "the subscription's 'end'"), [undefined]);
       assert.equal(sub.status, 'ended');
       await waitUntil(() => true);
       assert.equal(await numsub(redis.client, channel), 0);
@@ -328,6 +328,7 @@ for (const resp of PROTOCOLS) {
       const server = await startRedis();
       const client = new Client({ url: server.url, resp, reconnect: { initialDelay: 20, maxDelay: 100 } });
       await client.connect();
+      let running = true;
       try {
         const channel = 'events';
         const received: number[] = [];
@@ -346,7 +347,6 @@ for (const resp of PROTOCOLS) {
 
         // One publisher on the same client, every few ms, through the kill and the restart.
         const acked = new Map<number, { sentAt: number; receivers: number }>();
-        let running = true;
         let seq = 0;
         const publishing = (async () => {
           while (running) {
@@ -419,6 +419,8 @@ for (const resp of PROTOCOLS) {
           `RESP${resp}: ${delivered} delivered, ${unheard} published while nobody was subscribed, ${lost} lost in the kill, all inside the reported interruption`,
         );
       } finally {
+        // Also when a wait above failed: the publisher would otherwise loop on for ever.
+        running = false;
         client.disconnect();
         await server.stop();
       }

@@ -130,6 +130,8 @@ interface FailoverUnderLoad {
   began: number;
   /** Lets the load run on for a moment, then stops it and gives its outcome. */
   finish(): Promise<LoadResult>;
+  /** Stops the load at once (again: no effect): a test that failed before `finish` calls it. */
+  stop(): void;
 }
 
 /**
@@ -145,13 +147,22 @@ async function loadAndPause(resp: 2 | 3, prefix: string): Promise<FailoverUnderL
   let stop!: () => void;
   const progress = { acked: 0 };
   const loading = runLoad(db, keys, new Promise<void>((resolve) => (stop = resolve)), progress);
-  // 200 ms, and however long a loaded machine takes for the load to get going.
-  await sleep(200);
-  await waitUntil(() => progress.acked > 500, 15_000, 'the load to get going (500 writes)');
-
-  const old = await shared.harness.primary();
-  await pauseAndCatchUp(await shared.direct(old));
-  const switched = nextFailover(db);
+  loading.catch(() => undefined); // awaited by finish(); a step failing first is what to report
+  let old: RedisServer;
+  try {
+    // 200 ms, and however long a loaded machine takes for the load to get going.
+    await sleep(200);
+    await waitUntil(() => progress.acked > 500, 15_000, 'the load to get going (500 writes)');
+    old = await shared.harness.primary();
+    await pauseAndCatchUp(await shared.direct(old));
+  } catch (error) {
+    // Nobody would stop the load otherwise: it would loop on for ever and the file never end.
+    stop();
+    throw error;
+  }
+  // Armed before the failover starts, so it bounds Sentinel's own failover too (an election may
+  // have to be repeated, failover-timeout apart): room for a loaded box.
+  const switched = nextFailover(db, 30_000);
   const switchedAt = switched.then(() => performance.now());
   switchedAt.catch(() => undefined);
   const announced = firstAnnouncement(old);
@@ -164,7 +175,18 @@ async function loadAndPause(resp: 2 | 3, prefix: string): Promise<FailoverUnderL
     stop();
     return loading;
   };
-  return { db, library, keys, old, switched, switchedAt, announced, began: performance.now(), finish };
+  return {
+    db,
+    library,
+    keys,
+    old,
+    switched,
+    switchedAt,
+    announced,
+    began: performance.now(),
+    finish,
+    stop,
+  };
 }
 
 /**
@@ -198,46 +220,54 @@ for (const resp of PROTOCOLS) {
   describe(`RESP${resp}: failovers under a scripted INCR load`, () => {
     test('SENTINEL FAILOVER: the client follows, nothing acknowledged is lost, scripts are reloaded', async () => {
       const run = await loadAndPause(resp, `failover${resp}`);
-      const { from, to } = await shared.harness.failover();
-      const event = await run.switched;
-      const switchMs = performance.now() - run.began;
-      const lag = await assertPrompt(run);
-      assert.equal(from, run.old);
-      assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
-      assert.equal(run.db.primary, `127.0.0.1:${to.port}`);
-      // The old primary is a replica now; the writes it held back can only be refused.
-      await (await shared.direct(run.old)).call('CLIENT', 'UNPAUSE');
-      const load = await run.finish();
-      console.log(
-        `${summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
-      );
+      try {
+        const { from, to } = await shared.harness.failover();
+        const event = await run.switched;
+        const switchMs = performance.now() - run.began;
+        const lag = await assertPrompt(run);
+        assert.equal(from, run.old);
+        assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
+        assert.equal(run.db.primary, `127.0.0.1:${to.port}`);
+        // The old primary is a replica now; the writes it held back can only be refused.
+        await (await shared.direct(run.old)).call('CLIENT', 'UNPAUSE');
+        const load = await run.finish();
+        console.log(
+          `${summary(`RESP${resp} SENTINEL FAILOVER`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
+        );
 
-      await assertFollowed(run, load, to);
-      assert.ok(
-        (await (await shared.direct(to)).dbsize()) >= run.keys.length,
-        'the writes after the failover are on the new primary',
-      );
-      await run.db.quit();
+        await assertFollowed(run, load, to);
+        assert.ok(
+          (await (await shared.direct(to)).dbsize()) >= run.keys.length,
+          'the writes after the failover are on the new primary',
+        );
+        await run.db.quit();
+      } finally {
+        run.stop();
+      }
     });
 
     test('kill -9 of the primary: acknowledged increments survive, failures say whether they may have run', async () => {
       const run = await loadAndPause(resp, `kill${resp}`);
-      const killed = await shared.harness.killPrimary();
-      assert.equal(killed, run.old);
-      const to = await shared.harness.waitForNewPrimary(killed);
-      const event = await run.switched;
-      const switchMs = performance.now() - run.began;
-      const lag = await assertPrompt(run);
-      assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
-      const load = await run.finish();
-      console.log(
-        `${summary(`RESP${resp} kill -9`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
-      );
+      try {
+        const killed = await shared.harness.killPrimary();
+        assert.equal(killed, run.old);
+        const to = await shared.harness.waitForNewPrimary(killed);
+        const event = await run.switched;
+        const switchMs = performance.now() - run.began;
+        const lag = await assertPrompt(run);
+        assert.deepEqual(event, { from: `127.0.0.1:${run.old.port}`, to: `127.0.0.1:${to.port}` });
+        const load = await run.finish();
+        console.log(
+          `${summary(`RESP${resp} kill -9`, load, switchMs)}; ${Math.round(lag)} ms after a sentinel announced it`,
+        );
 
-      assert.ok(total(load.uncertain) > 0, 'the writes in flight on the killed primary may have run');
-      await assertFollowed(run, load, to);
-      await run.db.quit();
-      await shared.harness.revive(killed);
+        assert.ok(total(load.uncertain) > 0, 'the writes in flight on the killed primary may have run');
+        await assertFollowed(run, load, to);
+        await run.db.quit();
+        await shared.harness.revive(killed);
+      } finally {
+        run.stop();
+      }
     });
   });
 }

@@ -5,7 +5,9 @@ import type { RedisServer } from '../../src/testing/index.js';
 import { PROTOCOLS, uniqueKey } from '../helpers.js';
 import { eventually, useSentinel } from './sentinel-helpers.js';
 
-const shared = useSentinel();
+// No test here waits for the sentinels to see a primary down: a down-after of 5 s, not the
+// harness's 1 s, which a loaded box's stall can reach, so that they start no failover of their own.
+const shared = useSentinel({}, { downAfterMs: 5000 });
 
 const GET_RO = Script.fromLua("#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])");
 

@@ -12,16 +12,18 @@ import {
 } from '../../src/index.js';
 import type { RedisServer } from '../../src/testing/index.js';
 import { findFreePort } from '../../src/testing/ports.js';
-import { PROTOCOLS, uniqueKey } from '../helpers.js';
+import { PROTOCOLS, uniqueKey, within } from '../helpers.js';
 import { eventually, nextFailover, useSentinel } from './sentinel-helpers.js';
 
 const PASSWORD = 'data-secret';
 const SENTINEL_PASSWORD = 'sentinel-secret';
 // TLS everywhere (one throwaway CA) and two passwords: the sentinels' own and the servers'.
-// The other files run on plain TCP without passwords.
+// The other files run on plain TCP without passwords. No test here waits for the sentinels to
+// see a primary down (the failover is SENTINEL FAILOVER): a down-after of 5 s, not the harness's
+// 1 s, which a loaded box's stall reached, so that they started a failover of their own midway.
 const shared = useSentinel(
   { password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD },
-  { config: { 'busy-reply-threshold': 100 }, tls: true },
+  { config: { 'busy-reply-threshold': 100 }, tls: true, downAfterMs: 5000 },
 );
 
 /**
@@ -129,7 +131,8 @@ for (const resp of PROTOCOLS) {
       assert.equal(db.replicas.length, 2);
       const key = uniqueKey('tls-read');
       await db.set(key, 'secret');
-      await db.call('WAIT', 2, 2000);
+      // Both replicas must hold the key before a read of either: WAIT returns as soon as they do.
+      assert.equal(await db.call('WAIT', 2, 10_000), 2, 'both replicas acknowledged the write');
       const replicas = await shared.harness.replicas();
       const before = await Promise.all(replicas.map((replica) => shared.callsOn(replica, 'get')));
       assert.equal(await db.get(key), 'secret');
@@ -149,7 +152,8 @@ for (const resp of PROTOCOLS) {
     });
 
     test('sentinelTls is for the sentinels only: the primary needs its own tls option', async () => {
-      const db = await shared.newSentinel({ resp, tls: undefined, connectTimeout: 300 }, false);
+      // connectTimeout also bounds each sentinel's TLS handshake and answer: room for a loaded box.
+      const db = await shared.newSentinel({ resp, tls: undefined, connectTimeout: 1000 }, false);
       await assert.rejects(db.connect(), (error: unknown) => error instanceof ConnectionError);
     });
 
@@ -157,7 +161,9 @@ for (const resp of PROTOCOLS) {
       const name = `wrong${resp}`;
       await shared.monitor(name, await replicaServer());
       try {
-        const db = await shared.newSentinel({ resp, name, connectTimeout: 400 }, false);
+        // connect() asks until connectTimeout has passed, and that bounds each TLS handshake with a
+        // sentinel too: too short, a loaded box fails it as NO_PRIMARY, not WRONG_ROLE.
+        const db = await shared.newSentinel({ resp, name, connectTimeout: 1000 }, false);
         await assert.rejects(db.connect(), (error: unknown) => {
           assert.ok(error instanceof SentinelError);
           assert.equal(error.code, 'WRONG_ROLE');
@@ -205,7 +211,11 @@ for (const resp of PROTOCOLS) {
         assert.notEqual(db.status, 'ready');
         const pinging = db.ping();
         await shared.monitor(name, primary);
-        assert.equal(await pinging, 'PONG', 'a command queued meanwhile runs once the primary is back');
+        assert.equal(
+          await within(pinging, 10_000, 'the PING queued while the sentinels named a replica'),
+          'PONG',
+          'a command queued meanwhile runs once the primary is back',
+        );
         assert.equal(db.primary, `127.0.0.1:${primary.port}`);
         await db.quit();
       } finally {
@@ -289,7 +299,8 @@ async function killConnection(server: RedisServer, connectionName: string): Prom
 
 test('a failover is followed over TLS, with both passwords', async () => {
   const db = await shared.newSentinel();
-  const switched = nextFailover(db);
+  // Armed before the failover starts, so it bounds Sentinel's own failover too: room for a loaded box.
+  const switched = nextFailover(db, 30_000);
   const { from, to } = await shared.harness.failover();
   assert.deepEqual(await switched, { from: `127.0.0.1:${from.port}`, to: `127.0.0.1:${to.port}` });
   assert.equal(((await db.call('ROLE')) as unknown[])[0], 'master');
@@ -304,7 +315,7 @@ test('a lost connection names the primary it was connected to, not the default a
   );
   const id = await client.call('CLIENT', 'ID');
   await (await shared.direct(primary)).call('CLIENT', 'KILL', 'ID', String(id));
-  const error = await lost;
+  const error = await within(lost, 10_000, "the client's 'reconnecting' event");
   assert.match(error.message, new RegExp(`${primary.host}:${primary.port}\\b`));
   assert.doesNotMatch(error.message, /:6379\b/);
 });

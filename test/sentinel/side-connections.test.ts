@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js';
 import { type RedisServer, startRedis } from '../../src/testing/index.js';
 import { findFreePort } from '../../src/testing/ports.js';
-import { PROTOCOLS, uniqueKey } from '../helpers.js';
+import { PROTOCOLS, uniqueKey, within } from '../helpers.js';
 import { eventually, useSentinel } from './sentinel-helpers.js';
 
 // What runs beside the shared connection on a Sentinel — the subscriber connection, and the
@@ -241,7 +241,7 @@ for (const resp of PROTOCOLS) {
         assert.equal(db.status, 'ready');
 
         await direct.call('REPLICAOF', 'NO', 'ONE');
-        const sub = await subscribing;
+        const sub = await within(subscribing, 10_000, 'the subscribe once the node is the primary again');
         assert.equal(sub.status, 'live');
         assert.equal(await subscribers(node, channel), 1, 'subscribed once the node is the primary');
         await direct.call('PUBLISH', channel, 'hello');
@@ -344,9 +344,14 @@ function acrossFailover(resp: 2 | 3, how: 'SENTINEL FAILOVER' | 'kill -9'): void
     });
 
     test('a BLPOP blocked on the old primary fails as may-have-run; a new one blocks on the new primary', async () => {
-      const error = await inFlight.then(
-        () => assert.fail('the BLPOP on the old primary answered'),
-        (reason: unknown) => reason,
+      // BLPOP 0 never answers by itself: were it left blocked, this would wait for ever.
+      const error = await within(
+        inFlight.then(
+          () => assert.fail('the BLPOP on the old primary answered'),
+          (reason: unknown) => reason,
+        ),
+        10_000,
+        'the BLPOP blocked on the old primary to fail',
       );
       assert.ok(error instanceof ConnectionError, String(error));
       assert.equal(error.code, 'CONNECTION_LOST');

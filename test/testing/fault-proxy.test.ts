@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Client, Cluster } from '../../src/index.js';
 import { type FaultProxy, type RedisServer, startFaultProxy, startRedis } from '../../src/testing/index.js';
-import { sleep, uniqueKey } from '../helpers.js';
+import { sleep, uniqueKey, within } from '../helpers.js';
 
 // The proxy is checked with raw sockets where the bytes matter (what arrives, in how many
 // chunks, how the stream ends), and against the server itself for what it applied.
@@ -34,6 +34,11 @@ class RawClient {
       client.socket.once('error', reject);
     });
     return client;
+  }
+
+  /** Resolves once the stream closed; rejects after `ms` (a fault that never fired leaves it open). */
+  closedWithin(ms = 5000): Promise<void> {
+    return within(this.closed, ms, 'the connection through the proxy to close');
   }
 
   send(...args: string[]): void {
@@ -100,7 +105,7 @@ describe('startFaultProxy in front of one server', () => {
     try {
       const raw = await RawClient.open(proxy.ports[0]);
       raw.send('SET', key, 'x');
-      await raw.closed;
+      await raw.closedWithin();
       assert.equal(raw.ended, 'reset');
       assert.equal(raw.received, '');
       assert.equal(handle.fired, 1);
@@ -117,7 +122,7 @@ describe('startFaultProxy in front of one server', () => {
     try {
       const raw = await RawClient.open(proxy.ports[0]);
       raw.send('SET', key, 'v'.repeat(1000));
-      await raw.closed;
+      await raw.closedWithin();
       assert.equal(raw.ended, 'reset');
       assert.equal(proxy.counters.injected['cut-request'] - before, 1);
       assert.ok(proxy.counters.bytesToServer > 0);
@@ -135,7 +140,7 @@ describe('startFaultProxy in front of one server', () => {
     try {
       const raw = await RawClient.open(proxy.ports[0]);
       raw.send('GET', key);
-      await raw.closed;
+      await raw.closedWithin();
       const whole = `$${value.length}\r\n${value}\r\n`;
       assert.equal(raw.ended, 'end');
       assert.ok(raw.received.length < whole.length);
@@ -195,7 +200,7 @@ describe('startFaultProxy in front of one server', () => {
       const raw = await RawClient.open(proxy.ports[0]);
       const started = performance.now();
       raw.send('PING');
-      await raw.closed;
+      await raw.closedWithin();
       assert.ok(performance.now() - started >= 190);
       assert.equal(raw.ended, 'reset');
       assert.equal(raw.received, '');
@@ -232,7 +237,7 @@ describe('startFaultProxy in front of one server', () => {
         assert.ok(await raw.waitFor((text) => text === expected));
       }
       raw.send('PING');
-      await raw.closed;
+      await raw.closedWithin();
       assert.equal(raw.ended, 'reset');
       const again = await RawClient.open(proxy.ports[0]);
       for (let i = 0; i < 4; i++) again.send('PING');
@@ -253,7 +258,7 @@ describe('startFaultProxy in front of one server', () => {
       assert.equal(handle.fired, 0);
       const ended = new Promise((resolve) => client.once('end', resolve));
       assert.ok(proxy.resetConnections() >= 1);
-      await ended;
+      await within(ended, 5000, "the client's 'end' after the reset");
       assert.equal(client.status, 'closed');
     } finally {
       handle.remove();

@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { type RedisServer, startCluster, startRedis } from '../../src/testing/index.js';
 import { findFreePort } from '../../src/testing/ports.js';
 import { assertReaped, eventually, processGone } from './process-helpers.js';
+// Fails this file if it lives on after its last test instead of letting it hang (see there).
+import '../linger-guard.js';
 
 // These tests check the harness from the outside, with their own few lines of RESP and with
 // redis-cli, so a bug in the harness's wire code cannot hide itself.

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { Client } from '../../src/index.js';
 import { startSentinel } from '../../src/testing/index.js';
 import { assertReaped, processGone } from './process-helpers.js';
+// Fails this file if it lives on after its last test instead of letting it hang (see there).
+import '../linger-guard.js';
 
 const run = promisify(execFile);
 const compiledHarness = new URL('../../src/testing/index.js', import.meta.url).href;
