@@ -121,6 +121,20 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
+/**
+ * Polls `condition` (every 20 ms) until it holds: `true` once it does, `false` if it still does
+ * not after `ms`. For facts that settle on their own time (a server noticing a closed socket, a
+ * replica catching up), where the test then asserts the result.
+ */
+export async function eventually(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(20);
+  }
+  return condition();
+}
+
 /** The repository root: the nearest directory above the compiled tests holding package.json. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

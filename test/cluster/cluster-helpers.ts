@@ -7,7 +7,9 @@ import {
   type StartClusterOptions,
   startCluster,
 } from '../../src/testing/index.js';
-import { sleep, uniqueKey } from '../helpers.js';
+import { uniqueKey } from '../helpers.js';
+
+export { eventually } from '../helpers.js';
 
 // One real cluster per test file (starting one takes seconds), shared by a RESP2 and a RESP3
 // suite. Everything the tests check about where a command went is asked of the nodes directly
@@ -245,16 +247,6 @@ export async function settledWithin<T>(
     ]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Calls `probe` until it returns true or `ms` pass; returns whether it did. */
-export async function eventually(probe: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await probe()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(20);
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type StartSentinelOptions,
   startSentinel,
 } from '../../src/testing/index.js';
-import { sleep } from '../helpers.js';
+import { eventually as holdsWithin } from '../helpers.js';
 
 // One real Sentinel deployment per test file (a primary, two replicas, three sentinels: ~2 s to
 // start), shared by a RESP2 and a RESP3 suite. What a test checks about where a command went is
@@ -155,9 +155,6 @@ export async function eventually(
   check: () => Promise<boolean> | boolean,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: still not the case after ${timeoutMs} ms`);
-    await sleep(25);
-  }
+  if (!(await holdsWithin(check, timeoutMs)))
+    throw new Error(`${what}: still not the case after ${timeoutMs} ms`);
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../helpers.js';
+
+export { eventually };
 
 // Whether the harness's redis-server processes are really gone, asked of the operating system
 // (signal 0, /proc) rather than of the harness: shared by the tests of startRedis, startCluster
@@ -19,19 +21,6 @@ export function processGone(pid: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** Polls `condition` until it holds or `timeoutMs` passed; whether it held. */
-export async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return condition();
 }
 
 /**
