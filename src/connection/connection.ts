@@ -295,7 +295,8 @@ export class Connection extends EventEmitter {
   #flushNow(): void {
     this.#flushScheduled = false;
     const socket = this.#socket;
-    if (socket === undefined || this.#blocked || this.#writer.isEmpty) return;
+    // A destroyed socket (disconnect()) takes no more bytes: what is pending was never written.
+    if (socket === undefined || socket.destroyed || this.#blocked || this.#writer.isEmpty) return;
     const chunks = this.#writer.take();
     this.#pending.markWritten();
     let writable: boolean;

@@ -114,6 +114,8 @@ forEachProtocol((redis) => {
         firstId = await connectionId(conn);
         blocked = conn.blpop(uniqueKey('forgotten'), 0);
         blocked.catch(() => undefined);
+        // Written (the flush runs before the next event-loop phase), so its reply is owed.
+        await new Promise((resolve) => setImmediate(resolve));
       });
       await assert.rejects(blocked!, { code: 'CONNECTION_LOST' });
       const nextId = await client.isolated((conn) => connectionId(conn));

@@ -79,4 +79,17 @@ describe('connecting', () => {
     await assert.rejects(client.get('k'), { code: 'CONNECTION_CLOSED', mayHaveRun: false });
     assert.equal(client.status, 'closed');
   });
+
+  test('a command issued in the same turn as disconnect() was never written: it fails as not run', async () => {
+    const client = new Client({ port: server.port });
+    await client.connect();
+    const key = `unsent-${process.pid}`;
+    const set = client.set(key, 1);
+    client.disconnect();
+    await assert.rejects(set, { code: 'CONNECTION_CLOSED', mayHaveRun: false });
+    const observer = new Client({ port: server.port });
+    await observer.connect();
+    assert.equal(await observer.get(key), null);
+    await observer.quit();
+  });
 });
