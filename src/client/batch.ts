@@ -72,6 +72,11 @@ export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
 
   protected abstract get kind(): string;
 
+  /** `exec()` was called. */
+  protected get executed(): boolean {
+    return this.#executed;
+  }
+
   /** Marks the batch executed; throws the first refusal, failing every other queued command. */
   protected takeCommands(): Command[] {
     if (this.#executed) throw new ArgumentError(`this ${this.kind} was already executed; create a new one`);
@@ -95,19 +100,20 @@ export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
   /** Runs `send` inside the `redmoon:batch` tracing channel (only when subscribed). */
   protected traced(
     kind: BatchContext['kind'],
-    commands: readonly Command[],
+    names: string[],
     send: () => Promise<unknown[]>,
+    first: Command | undefined,
   ): Promise<unknown[]> {
     const context: BatchContext = {
       kind,
-      size: commands.length,
-      commands: commands.map((command) => command.name),
+      size: names.length,
+      commands: names,
       database: this.router._database,
       server: undefined,
     };
     return batchChannel.tracePromise(() => {
       const running = send();
-      context.server = this.router._addressOf?.(commands[0]);
+      context.server = this.router._addressOf?.(first);
       return running;
     }, context);
   }

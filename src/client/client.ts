@@ -160,6 +160,14 @@ export class Client extends BaseClient {
   }
 
   /** @internal */
+  _packedConnection(options: CommandOptions | undefined): Connection | undefined {
+    const { commandTimeout, keyPrefix } = this.#options;
+    if (keyPrefix !== '' || (options?.timeout ?? commandTimeout) > 0) return undefined;
+    if (options !== undefined && (options.signal !== undefined || options.buffers === true)) return undefined;
+    return this.#connection;
+  }
+
+  /** @internal */
   _connectionFor(): Connection {
     return this.#connection;
   }

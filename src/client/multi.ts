@@ -36,7 +36,12 @@ export class Multi extends Batch {
     const commands = this.takeCommands();
     if (commands.length === 0) return [];
     if (batchChannel.hasSubscribers)
-      return this.traced('transaction', commands, () => this.#runAll(commands));
+      return this.traced(
+        'transaction',
+        commands.map((command) => command.name),
+        () => this.#runAll(commands),
+        commands[0],
+      );
     return this.#runAll(commands);
   }
 

@@ -1,9 +1,21 @@
-import type { Command } from '../connection/command.js';
+import type { Command, CommandHook } from '../connection/command.js';
+import type { Connection } from '../connection/connection.js';
+import { PackedCalls } from '../connection/packed.js';
+import { ArgumentError } from '../errors.js';
+import { argumentError, isRedisArg } from '../resp/encoder.js';
+import type { RedisArg } from '../resp/types.js';
 import { batchChannel } from '../telemetry/channels.js';
 import { Batch } from './batch.js';
+import type { CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
 
 export interface Pipeline extends Commands {}
+
+/** The resolving function of the promise being made: a shared executor, no closure per call. */
+let made: ((value: unknown) => void) | undefined;
+function keepResolve(resolve: (value: unknown) => void): void {
+  made = resolve;
+}
 
 /**
  * Commands sent together without waiting for each other's replies. Not atomic: other clients'
@@ -15,22 +27,82 @@ export interface Pipeline extends Commands {}
  * pipe.incr('a');
  * const [ok, two] = await pipe.exec();
  * ```
+ *
+ * A plain pipeline on a standalone client (no key prefix, timeout, signal or Buffer replies, no
+ * script helper) is queued flat — a description, an argument list and a promise per call — and
+ * goes to the connection as one entry (`PackedCalls`); anything else, or a pipeline sent while
+ * the connection is not ready, is a `Command` per call, as in a transaction.
  */
 export class Pipeline extends Batch {
+  /** Where the packed form goes, while this pipeline is packed; undefined once it is not. */
+  #packedOn: Connection | undefined;
+  #specs: CommandSpec[] = [];
+  #args: RedisArg[][] = [];
+  #promises: Promise<unknown>[] = [];
+  #resolves: Array<(value: unknown) => void> = [];
+
+  /** @internal */
+  constructor(...params: ConstructorParameters<typeof Batch>) {
+    super(...params);
+    this.#packedOn = this.router._packedConnection?.(this.options);
+  }
+
   protected get kind(): string {
     return 'pipeline';
   }
 
+  override get length(): number {
+    return this.commands.length + this.#specs.length;
+  }
+
+  override _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown> {
+    if (this.#packedOn === undefined || this.executed) return super._execute(spec, args, hook);
+    if (hook !== undefined || spec.onSent !== undefined || spec.buffers) {
+      this.#unpack();
+      return super._execute(spec, args, hook);
+    }
+    const promise = new Promise(keepResolve);
+    const resolve = made!;
+    made = undefined;
+    for (let i = spec.argsChecked ? args.length : 0; i < args.length; i++) {
+      if (!isRedisArg(args[i])) {
+        const refusal = argumentError(spec.name, i, args[i]);
+        this._refuse(refusal);
+        const rejection = Promise.reject(refusal);
+        rejection.catch(() => undefined);
+        resolve(rejection);
+        promise.catch(() => undefined);
+        break;
+      }
+    }
+    this.#specs.push(spec);
+    this.#args.push(args);
+    this.#promises.push(promise);
+    this.#resolves.push(resolve);
+    return promise;
+  }
+
   /** Sends every queued command; resolves to one entry per command: its value or its ReplyError. */
   exec(): Promise<unknown[]> {
+    const connection = this.#packedOn;
+    if (connection !== undefined && connection.status !== 'ready') this.#unpack();
     let commands: ReturnType<Batch['takeCommands']>;
     try {
       commands = this.takeCommands();
     } catch (error) {
+      if (this.#packedOn !== undefined) this.#refuseCalls(error as Error);
       return Promise.reject(error);
     }
+    if (this.#packedOn !== undefined) return this.#execPacked(this.#packedOn);
     if (commands.length === 0) return Promise.resolve([]);
-    if (batchChannel.hasSubscribers) return this.traced('pipeline', commands, () => this.#send(commands));
+    if (batchChannel.hasSubscribers) {
+      return this.traced(
+        'pipeline',
+        commands.map((command) => command.name),
+        () => this.#send(commands),
+        commands[0],
+      );
+    }
     return this.#send(commands);
   }
 
@@ -38,5 +110,51 @@ export class Pipeline extends Batch {
     const results = Batch.collect(commands);
     this.router._sendBatch(commands);
     return results;
+  }
+
+  #execPacked(connection: Connection): Promise<unknown[]> {
+    if (this.#specs.length === 0) return Promise.resolve([]);
+    const calls = new PackedCalls(this.#specs, this.#args, this.#promises, this.#resolves);
+    const send = () => {
+      connection.send(calls);
+      return calls.promise as Promise<unknown[]>;
+    };
+    if (!batchChannel.hasSubscribers) return send();
+    return this.traced(
+      'pipeline',
+      this.#specs.map((spec) => spec.name),
+      send,
+      undefined,
+    );
+  }
+
+  /** From here on a `Command` per call: the calls queued flat so far become commands, in order. */
+  #unpack(): void {
+    const specs = this.#specs;
+    this.#packedOn = undefined;
+    for (let i = 0; i < specs.length; i++) {
+      const command = this.router._command(specs[i], this.#args[i], undefined, this.options);
+      command.adopt(this.#promises[i], this.#resolves[i]);
+      command.quiet = true;
+      this.commands.push(command);
+    }
+    this.#specs = [];
+    this.#args = [];
+    this.#promises = [];
+    this.#resolves = [];
+  }
+
+  /** The pipeline was refused before sending: every call queued flat fails (see `takeCommands`). */
+  #refuseCalls(refusal: Error): void {
+    const specs = this.#specs;
+    for (let i = 0; i < specs.length; i++) {
+      const error = new ArgumentError(
+        `${specs[i].name}: not sent, because another command in the pipeline was refused: ${refusal.message}`,
+      );
+      const rejection = Promise.reject(error);
+      rejection.catch(() => undefined);
+      this.#resolves[i](rejection);
+      this.#promises[i].catch(() => undefined);
+    }
   }
 }

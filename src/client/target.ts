@@ -41,10 +41,15 @@ export interface CommandRouter extends CommandTarget, ScanSource {
   ): Command;
   /** The connection a transaction runs on (all its commands in one slot on a cluster). */
   _connectionFor(commands: readonly Command[]): Connection;
+  /**
+   * The connection a plain pipeline with `options` may go to as one packed entry (see
+   * `PackedCalls`), when it may: a standalone client without key prefix, timeout or signal.
+   */
+  _packedConnection?(options: CommandOptions | undefined): Connection | undefined;
   /** Sends a pipeline's commands, each resolving its own promise. */
   _sendBatch(commands: readonly Command[]): void;
   /** Where `command` went, for telemetry. */
-  _addressOf?(command: Command): ServerAddress | undefined;
+  _addressOf?(command: Command | undefined): ServerAddress | undefined;
   /** The logical database, where there is one, for telemetry. */
   readonly _database?: number | undefined;
   /** Reloads routing after a transaction was refused with MOVED (clusters only). */

@@ -93,6 +93,7 @@ const RETRYABLE = 2;
 const RUNS_CODE = 4;
 const QUIET = 8;
 const FAILED = 16;
+const PACKED = 32;
 
 /** What few commands carry: kept off the command itself, so the common one stays small. */
 class Rare {
@@ -179,6 +180,14 @@ export class Command {
     this.#flag(QUIET, on);
   }
 
+  /** A pipeline's calls as one entry (`PackedCalls`): it answers as many replies as it has calls. */
+  get packed(): boolean {
+    return (this.#flags & PACKED) !== 0;
+  }
+  protected set packed(on: boolean) {
+    this.#flag(PACKED, on);
+  }
+
   /** Why it was rejected, once it was (a batch refuses itself if a call was refused on creation). */
   get error(): Error | undefined {
     return (this.#flags & FAILED) !== 0 ? (this.#result as Error) : undefined;
@@ -260,6 +269,15 @@ export class Command {
    */
   recover(error: RedisError, connection: CommandChannel): boolean {
     return this.hook?.recover(this, error, connection) === true;
+  }
+
+  /**
+   * Settles `promise` (through `resolve`) instead of its own: a call queued as part of a packed
+   * pipeline becomes a command of its own when it needs per-command handling (a lost socket).
+   */
+  adopt(promise: Promise<unknown>, resolve: (value: unknown) => void): void {
+    (this as { promise: Promise<unknown> }).promise = promise;
+    this.#resolve = resolve;
   }
 
   /** Calls `onAbort` when the signal fires; detached automatically when the command settles. */

@@ -19,6 +19,7 @@ import { Command, CommandState, encodedNameOf } from './command.js';
 import { Deadlines } from './deadlines.js';
 import { handshake, type ServerHello } from './handshake.js';
 import type { ConnectionOptions } from './options.js';
+import type { PackedCalls } from './packed.js';
 import { PendingCommands } from './pending.js';
 import { Reader } from './reader.js';
 
@@ -185,15 +186,19 @@ export class Connection extends EventEmitter {
         return;
       }
     } else {
-      if (this.#pending.unwritten >= this.options.maxQueuedCommands) {
-        command.reject(queueFull(this.options.maxQueuedCommands));
-        return;
-      }
-      try {
-        this.#writer.append(command.encodedName, command.args, command.name);
-      } catch (error) {
-        command.reject(error as Error);
-        return;
+      if (command.packed) {
+        if (!this.#acceptPacked(command as PackedCalls)) return;
+      } else {
+        if (this.#pending.unwritten >= this.options.maxQueuedCommands) {
+          command.reject(queueFull(this.options.maxQueuedCommands));
+          return;
+        }
+        try {
+          this.#writer.append(command.encodedName, command.args, command.name);
+        } catch (error) {
+          command.reject(error as Error);
+          return;
+        }
       }
     }
     if (this.#pending.length === 0) this.#decoder.returnBuffers = command.buffers;
@@ -205,6 +210,23 @@ export class Connection extends EventEmitter {
       if (this.#writer.pendingBytes > EAGER_FLUSH_BYTES) this.#flushNow();
       else if (!this.#flushScheduled) this.#schedule();
     }
+  }
+
+  /** Encodes a packed pipeline whole, or refuses it whole (the queue bound counts each call). */
+  #acceptPacked(calls: PackedCalls): boolean {
+    const max = this.options.maxQueuedCommands;
+    if (this.#pending.unwritten + calls.size > max) {
+      calls.reject(queueFull(max));
+      return false;
+    }
+    try {
+      calls.encode(this.#writer);
+    } catch (error) {
+      calls.reject(error as Error);
+      return false;
+    }
+    this.#pending.unwrittenExtra += calls.size - 1;
+    return true;
   }
 
   /**
@@ -322,9 +344,12 @@ export class Connection extends EventEmitter {
     // sent again (a read whose reply is always too large would otherwise loop forever).
     const culprit = this.#pending.peek();
     if (culprit !== undefined && culprit.state === CommandState.Written) {
-      this.#pending.shift();
-      this.#pending.inFlight--;
-      culprit.reject(protocolError);
+      // Of a packed pipeline, only the call being read; the rest are judged when the socket closes.
+      if (!culprit.packed || (culprit as PackedCalls).take(protocolError, this.#resp)) {
+        this.#pending.shift();
+        this.#pending.inFlight--;
+      }
+      if (!culprit.packed) culprit.reject(protocolError);
     }
     this.emitError(protocolError);
     this.#socket?.destroy();
@@ -332,10 +357,13 @@ export class Connection extends EventEmitter {
 
   #onReply(value: RespValue | ProtocolError): void {
     if (this.outOfBand?.(value as RespValue)) return;
-    const command = this.#pending.shift();
+    const command = this.#pending.peek();
     if (command === undefined) {
       throw new ProtocolError('received a reply with no command waiting for it');
     }
+    // A packed pipeline answers one reply per call and leaves the FIFO with its last.
+    if (command.packed && !(command as PackedCalls).take(value, this.#resp)) return;
+    this.#pending.shift();
     this.#pending.inFlight--;
     const next = this.#pending.peek();
     if (next !== undefined) this.#decoder.returnBuffers = next.buffers;
@@ -346,9 +374,10 @@ export class Connection extends EventEmitter {
         this.#attempt = 0;
         this.#brokeProtocol = false;
       }
-      command.resolve(value, this.#resp);
+      if (!command.packed) command.resolve(value, this.#resp);
       return;
     }
+    if (command.packed) return;
     // A malformed value in an intact frame fails the command it answers, and only that one.
     if (value instanceof ProtocolError) {
       command.reject(value);

@@ -1,5 +1,6 @@
 import { ConnectionError } from '../errors.js';
 import { type Command, type CommandChannel, CommandState } from './command.js';
+import type { PackedCalls } from './packed.js';
 import { Queue } from './queue.js';
 
 /** What `settleWritten` needs to know of the connection whose socket closed. */
@@ -25,15 +26,18 @@ export interface SocketClosed {
 export class PendingCommands extends Queue<Command> {
   /** How many commands, from the head, were written to the current socket. */
   inFlight = 0;
+  /** Calls beyond the first in each packed pipeline not yet written (each entry counts one). */
+  unwrittenExtra = 0;
 
-  /** Commands accepted but not yet written (what `maxQueuedCommands` bounds). */
+  /** Commands accepted but not yet written, a packed pipeline's calls each (what `maxQueuedCommands` bounds). */
   get unwritten(): number {
-    return this.length - this.inFlight;
+    return this.length - this.inFlight + this.unwrittenExtra;
   }
 
   /** Everything pending was just written: marks the newly written ones, walking back from the tail. */
   markWritten(): void {
     this.inFlight = this.length;
+    this.unwrittenExtra = 0;
     for (let i = this.length - 1; i >= 0; i--) {
       const command = this.at(i)!;
       if (command.state !== CommandState.Queued) break;
@@ -51,6 +55,7 @@ export class PendingCommands extends Queue<Command> {
   settleWritten(cause: Error, { closing, offlineQueue, channel }: SocketClosed): PendingCommands {
     const written = this.inFlight;
     this.inFlight = 0;
+    this.unwrittenExtra = 0;
     const kept = new PendingCommands(Math.max(16, this.length));
     // A transaction is all or nothing: once part of it was written, the rest must not be sent on
     // a new socket (the server discarded the MULTI with the old one).
@@ -62,9 +67,9 @@ export class PendingCommands extends Queue<Command> {
         brokenGroups.add(command.group);
       }
     }
-    for (let i = 0, command = this.shift(); command !== undefined; i++, command = this.shift()) {
-      if (command.isDone) continue;
-      if (i >= written || command.state === CommandState.Queued) {
+    const settle = (command: Command, wasWritten: boolean): void => {
+      if (command.isDone) return;
+      if (!wasWritten || command.state === CommandState.Queued) {
         if (command.group !== undefined && brokenGroups?.has(command.group)) {
           command.reject(notSent(command.name, cause));
         } else if (offlineQueue || closing) {
@@ -83,6 +88,11 @@ export class PendingCommands extends Queue<Command> {
         if (closing || command.group !== undefined || !command.recover(failure, channel))
           command.reject(failure);
       }
+    };
+    for (let i = 0, command = this.shift(); command !== undefined; i++, command = this.shift()) {
+      if (!command.packed) settle(command, i < written);
+      // A packed pipeline's calls still owed a reply are judged one by one, as commands.
+      else for (const call of (command as PackedCalls).expand()) settle(call, i < written);
     }
     return kept;
   }

@@ -1,0 +1,189 @@
+import { ReplyError } from '../errors.js';
+import { argumentError, type CommandWriter, type EncodedName, isRedisArg } from '../resp/encoder.js';
+import type { RedisArg, RespValue } from '../resp/types.js';
+import { Command, CommandState, encodedNameOf, type ReplyShapers, type SettleListener } from './command.js';
+
+/** What a packed call needs of its command's description (a `CommandSpec` is one). */
+export interface PackedSpec {
+  readonly name: string;
+  readonly encodedName: EncodedName;
+  readonly reply: ReplyShapers | undefined;
+  readonly retrySafe: boolean;
+  readonly runsCode: boolean;
+}
+
+const ignore = () => undefined;
+const NO_ARGS: readonly RedisArg[] = [];
+const PIPELINE = encodedNameOf('PIPELINE');
+
+/**
+ * A pipeline's calls as one entry in a connection's FIFO: issue 14's "no `Command` per queued
+ * call". The calls' descriptions, arguments, promises and resolving functions sit in flat arrays;
+ * the entry is written like one command and answers one reply per call, in order. Its own
+ * promise is `exec()`'s: the values, a `ReplyError` in place of a call that got one, or the first
+ * other failure.
+ *
+ * Only a plain pipeline is packed (no hook, deadline, signal, Buffer replies or connection state
+ * change, on a ready connection); everything else, and every failure that needs one call handled
+ * on its own, goes through `Command`: when the socket closes, `expand()` turns the calls still
+ * owed a reply into commands that keep their promises, and DESIGN §3 is applied to each of them
+ * exactly as to any command (`PendingCommands.settleWritten`).
+ */
+export class PackedCalls extends Command {
+  readonly size: number;
+  readonly #specs: readonly PackedSpec[];
+  readonly #args: readonly (readonly RedisArg[])[];
+  readonly #promises: readonly Promise<unknown>[];
+  readonly #resolves: readonly ((value: unknown) => void)[];
+  readonly #results: unknown[];
+  /** Replies taken so far: the next reply answers call `#next`. */
+  #next = 0;
+  /** Calls settled, from the first: `#next` of them, or all once the entry was failed whole. */
+  #settled = 0;
+  /** Calls not yet settled, here or as expanded commands. */
+  #remaining: number;
+  /** The first failure that is not a reply error, by call index: `exec()` rejects with it. */
+  #failure: { index: number; error: Error } | undefined;
+
+  constructor(
+    specs: readonly PackedSpec[],
+    args: readonly (readonly RedisArg[])[],
+    promises: readonly Promise<unknown>[],
+    resolves: readonly ((value: unknown) => void)[],
+  ) {
+    super('PIPELINE', PIPELINE, NO_ARGS);
+    this.packed = true;
+    this.size = specs.length;
+    this.#specs = specs;
+    this.#args = args;
+    this.#promises = promises;
+    this.#resolves = resolves;
+    this.#results = new Array(specs.length);
+    this.#remaining = specs.length;
+  }
+
+  /** Replies still owed on the current socket. */
+  get owed(): number {
+    return this.size - this.#next;
+  }
+
+  /**
+   * Encodes every call, or none: each argument is checked before the first byte is written, so a
+   * refusal can never leave part of the pipeline on the wire.
+   */
+  encode(writer: CommandWriter): void {
+    const specs = this.#specs;
+    const argLists = this.#args;
+    for (let i = 0; i < specs.length; i++) {
+      const args = argLists[i];
+      for (let j = 0; j < args.length; j++) {
+        if (!isRedisArg(args[j])) throw argumentError(specs[i].name, j, args[j]);
+      }
+    }
+    for (let i = 0; i < specs.length; i++) writer.append(specs[i].encodedName, argLists[i], specs[i].name);
+  }
+
+  /** The next reply (or a malformed value, or a broken read): true when the entry is answered. */
+  take(reply: RespValue | Error, resp: 2 | 3): boolean {
+    const index = this.#next++;
+    if (index < this.#settled) return this.#next === this.size;
+    this.#settled = index + 1;
+    const spec = this.#specs[index];
+    if (reply instanceof Error) {
+      if (reply instanceof ReplyError) reply.attach(spec.name, spec.runsCode);
+      this.#fail(index, reply);
+    } else if (spec.reply === undefined) {
+      this.#succeed(index, reply);
+    } else {
+      let value: unknown;
+      try {
+        value = spec.reply[resp - 2](reply);
+      } catch (error) {
+        this.#fail(index, error as Error);
+        return this.#next === this.size;
+      }
+      this.#succeed(index, value);
+    }
+    return this.#next === this.size;
+  }
+
+  /**
+   * The socket closed with calls still owed a reply: they become commands of their own, in order,
+   * `state` as the entry's, settling the calls' own promises and reporting back here.
+   */
+  expand(): Command[] {
+    const commands: Command[] = [];
+    for (let index = this.#settled; index < this.size; index++) {
+      const spec = this.#specs[index];
+      const command = new Command(spec.name, spec.encodedName, this.#args[index], spec.reply);
+      command.adopt(this.#promises[index], this.#resolves[index]);
+      command.retryable = spec.retrySafe;
+      command.runsCode = spec.runsCode;
+      command.quiet = true;
+      command.state = this.state === CommandState.Written ? CommandState.Written : CommandState.Queued;
+      command.listener = new Expanded(this, index, command);
+      commands.push(command);
+    }
+    this.#next = this.size;
+    this.#settled = this.size;
+    return commands;
+  }
+
+  /** An expanded call settled. */
+  settledCall(index: number, command: Command): void {
+    const error = command.error;
+    if (error === undefined) this.#results[index] = command.value;
+    else this.#noteFailure(index, error);
+    if (--this.#remaining === 0) this.#finish();
+  }
+
+  /** Fails every call not yet settled with `error` (closed, refused, queue full). */
+  override reject(error: Error): void {
+    if (this.isDone) return;
+    for (let index = this.#settled; index < this.size; index++) this.#fail(index, error);
+    this.#settled = this.size;
+  }
+
+  #succeed(index: number, value: unknown): void {
+    this.#results[index] = value;
+    this.#resolves[index](value);
+    if (--this.#remaining === 0) this.#finish();
+  }
+
+  #fail(index: number, error: Error): void {
+    const rejection = Promise.reject(error);
+    rejection.catch(ignore);
+    this.#resolves[index](rejection);
+    // Queued in a batch: exec() reports the failure; an unawaited call must not be unhandled.
+    this.#promises[index].catch(ignore);
+    this.#noteFailure(index, error);
+    if (--this.#remaining === 0) this.#finish();
+  }
+
+  #noteFailure(index: number, error: Error): void {
+    if (error instanceof ReplyError) this.#results[index] = error;
+    else if (this.#failure === undefined || index < this.#failure.index) this.#failure = { index, error };
+  }
+
+  #finish(): void {
+    if (this.#failure !== undefined) super.reject(this.#failure.error);
+    else this.resolve(this.#results as unknown as RespValue);
+  }
+}
+
+/** Reports an expanded call's settlement to its entry. */
+class Expanded implements SettleListener {
+  readonly #entry: PackedCalls;
+  readonly #index: number;
+  readonly #command: Command;
+
+  constructor(entry: PackedCalls, index: number, command: Command) {
+    this.#entry = entry;
+    this.#index = index;
+    this.#command = command;
+  }
+
+  commandSettled(): void {
+    this.#entry.settledCall(this.#index, this.#command);
+  }
+}
