@@ -28,8 +28,8 @@ function keepResolve(resolve: (value: unknown) => void): void {
  * const [ok, two] = await pipe.exec();
  * ```
  *
- * A plain pipeline on a standalone client (no key prefix, timeout, signal or Buffer replies, no
- * script helper) is queued flat — a description, an argument list and a promise per call — and
+ * A plain pipeline on a standalone client (no key prefix, timeout, signal or Buffer replies; a
+ * script helper's calls only once the script is known on the connection) is queued flat — a description, an argument list and a promise per call — and
  * goes to the connection as one entry (`PackedCalls`); anything else, or a pipeline sent while
  * the connection is not ready, is a `Command` per call, as in a transaction.
  */
@@ -40,6 +40,8 @@ export class Pipeline extends Batch {
   #args: RedisArg[][] = [];
   #promises: Promise<unknown>[] = [];
   #resolves: Array<(value: unknown) => void> = [];
+  /** The calls' hooks, once a call has one (a script helper's). */
+  #hooks: Array<CommandHook | undefined> | undefined;
 
   /** @internal */
   constructor(...params: ConstructorParameters<typeof Batch>) {
@@ -57,9 +59,19 @@ export class Pipeline extends Batch {
 
   override _execute(spec: CommandSpec, args: RedisArg[], hook?: CommandHook): Promise<unknown> {
     if (this.#packedOn === undefined || this.executed) return super._execute(spec, args, hook);
-    if (hook !== undefined || spec.onSent !== undefined || spec.buffers) {
+    if (
+      spec.onSent !== undefined ||
+      spec.buffers ||
+      (hook !== undefined && hook.preparesNothing === undefined)
+    ) {
       this.#unpack();
       return super._execute(spec, args, hook);
+    }
+    if (hook !== undefined) {
+      this.#hooks ??= new Array(this.#specs.length).fill(undefined);
+      this.#hooks[this.#specs.length] = hook;
+    } else if (this.#hooks !== undefined) {
+      this.#hooks[this.#specs.length] = undefined;
     }
     const promise = new Promise(keepResolve);
     const resolve = made!;
@@ -85,7 +97,8 @@ export class Pipeline extends Batch {
   /** Sends every queued command; resolves to one entry per command: its value or its ReplyError. */
   exec(): Promise<unknown[]> {
     const connection = this.#packedOn;
-    if (connection !== undefined && connection.status !== 'ready') this.#unpack();
+    if (connection !== undefined && (connection.status !== 'ready' || !this.#prepared(connection)))
+      this.#unpack();
     let commands: ReturnType<Batch['takeCommands']>;
     try {
       commands = this.takeCommands();
@@ -114,7 +127,7 @@ export class Pipeline extends Batch {
 
   #execPacked(connection: Connection): Promise<unknown[]> {
     if (this.#specs.length === 0) return Promise.resolve([]);
-    const calls = new PackedCalls(this.#specs, this.#args, this.#promises, this.#resolves);
+    const calls = new PackedCalls(this.#specs, this.#args, this.#promises, this.#resolves, this.#hooks);
     const send = () => {
       connection.send(calls);
       return calls.promise as Promise<unknown[]>;
@@ -128,12 +141,27 @@ export class Pipeline extends Batch {
     );
   }
 
+  /** No call's hook has anything to send ahead on `connection` (every script is known there). */
+  #prepared(connection: Connection): boolean {
+    const hooks = this.#hooks;
+    if (hooks === undefined) return true;
+    let checked: CommandHook | undefined;
+    for (const hook of hooks) {
+      if (hook === undefined || hook === checked) continue;
+      if (!hook.preparesNothing!(connection)) return false;
+      checked = hook;
+    }
+    return true;
+  }
+
   /** From here on a `Command` per call: the calls queued flat so far become commands, in order. */
   #unpack(): void {
     const specs = this.#specs;
+    const hooks = this.#hooks;
     this.#packedOn = undefined;
+    this.#hooks = undefined;
     for (let i = 0; i < specs.length; i++) {
-      const command = this.router._command(specs[i], this.#args[i], undefined, this.options);
+      const command = this.router._command(specs[i], this.#args[i], hooks?.[i], this.options);
       command.adopt(this.#promises[i], this.#resolves[i]);
       command.quiet = true;
       this.commands.push(command);

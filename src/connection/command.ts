@@ -62,6 +62,11 @@ export interface CommandHook {
   recover(command: Command, error: RedisError, connection: CommandChannel): boolean;
   /** A batch is about to send `command` on `connection`: a command to send just before it, if any. */
   prepare(command: Command, connection: CommandChannel): Command | undefined;
+  /**
+   * True when `prepare` would send nothing ahead on `connection` (the script is known there): a
+   * packed pipeline then needs no command per call. Absent: always prepare.
+   */
+  preparesNothing?(connection: CommandChannel): boolean;
   /** `command` failed with `error` inside a transaction on `connection` (it cannot be resent there). */
   failedInTransaction(command: Command, error: RedisError, connection: CommandChannel): void;
 }

@@ -345,7 +345,7 @@ export class Connection extends EventEmitter {
     const culprit = this.#pending.peek();
     if (culprit !== undefined && culprit.state === CommandState.Written) {
       // Of a packed pipeline, only the call being read; the rest are judged when the socket closes.
-      if (!culprit.packed || (culprit as PackedCalls).take(protocolError, this.#resp)) {
+      if (!culprit.packed || (culprit as PackedCalls).take(protocolError, this)) {
         this.#pending.shift();
         this.#pending.inFlight--;
       }
@@ -362,7 +362,7 @@ export class Connection extends EventEmitter {
       throw new ProtocolError('received a reply with no command waiting for it');
     }
     // A packed pipeline answers one reply per call and leaves the FIFO with its last.
-    if (command.packed && !(command as PackedCalls).take(value, this.#resp)) return;
+    if (command.packed && !(command as PackedCalls).take(value, this)) return;
     this.#pending.shift();
     this.#pending.inFlight--;
     const next = this.#pending.peek();

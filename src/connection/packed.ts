@@ -1,7 +1,15 @@
 import { ReplyError } from '../errors.js';
 import { argumentError, type CommandWriter, type EncodedName, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
-import { Command, CommandState, encodedNameOf, type ReplyShapers, type SettleListener } from './command.js';
+import {
+  Command,
+  type CommandChannel,
+  type CommandHook,
+  CommandState,
+  encodedNameOf,
+  type ReplyShapers,
+  type SettleListener,
+} from './command.js';
 
 /** What a packed call needs of its command's description (a `CommandSpec` is one). */
 export interface PackedSpec {
@@ -23,11 +31,13 @@ const PIPELINE = encodedNameOf('PIPELINE');
  * promise is `exec()`'s: the values, a `ReplyError` in place of a call that got one, or the first
  * other failure.
  *
- * Only a plain pipeline is packed (no hook, deadline, signal, Buffer replies or connection state
- * change, on a ready connection); everything else, and every failure that needs one call handled
- * on its own, goes through `Command`: when the socket closes, `expand()` turns the calls still
- * owed a reply into commands that keep their promises, and DESIGN §3 is applied to each of them
- * exactly as to any command (`PendingCommands.settleWritten`).
+ * Only a plain pipeline is packed (no deadline, signal, Buffer replies or connection state change,
+ * on a ready connection, a script helper's call only when its script is known there); everything
+ * else, and every failure that needs one call handled on its own, goes through `Command`: when the
+ * socket closes, `expand()` turns the calls still owed a reply into commands that keep their
+ * promises, and DESIGN §3 is applied to each of them exactly as to any command
+ * (`PendingCommands.settleWritten`); a NOSCRIPT reply to a script helper's call makes that call a
+ * command its hook loads the script for and sends again.
  */
 export class PackedCalls extends Command {
   readonly size: number;
@@ -35,6 +45,8 @@ export class PackedCalls extends Command {
   readonly #args: readonly (readonly RedisArg[])[];
   readonly #promises: readonly Promise<unknown>[];
   readonly #resolves: readonly ((value: unknown) => void)[];
+  /** The calls' hooks (a script helper's reload), when any call has one. */
+  readonly #hooks: readonly (CommandHook | undefined)[] | undefined;
   readonly #results: unknown[];
   /** Replies taken so far: the next reply answers call `#next`. */
   #next = 0;
@@ -50,6 +62,7 @@ export class PackedCalls extends Command {
     args: readonly (readonly RedisArg[])[],
     promises: readonly Promise<unknown>[],
     resolves: readonly ((value: unknown) => void)[],
+    hooks: readonly (CommandHook | undefined)[] | undefined,
   ) {
     super('PIPELINE', PIPELINE, NO_ARGS);
     this.packed = true;
@@ -58,6 +71,7 @@ export class PackedCalls extends Command {
     this.#args = args;
     this.#promises = promises;
     this.#resolves = resolves;
+    this.#hooks = hooks;
     this.#results = new Array(specs.length);
     this.#remaining = specs.length;
   }
@@ -83,21 +97,31 @@ export class PackedCalls extends Command {
     for (let i = 0; i < specs.length; i++) writer.append(specs[i].encodedName, argLists[i], specs[i].name);
   }
 
-  /** The next reply (or a malformed value, or a broken read): true when the entry is answered. */
-  take(reply: RespValue | Error, resp: 2 | 3): boolean {
+  /**
+   * The next reply (or a malformed value, or a broken read) on `connection`: true when the entry
+   * is answered.
+   */
+  take(reply: RespValue | Error, connection: CommandChannel): boolean {
     const index = this.#next++;
     if (index < this.#settled) return this.#next === this.size;
     this.#settled = index + 1;
     const spec = this.#specs[index];
     if (reply instanceof Error) {
-      if (reply instanceof ReplyError) reply.attach(spec.name, spec.runsCode);
+      if (reply instanceof ReplyError) {
+        reply.attach(spec.name, spec.runsCode);
+        // NOSCRIPT for a script helper's call: it becomes a command the hook loads and resends.
+        const hook = this.#hooks?.[index];
+        if (hook !== undefined && this.#command(index, CommandState.Written).recover(reply, connection)) {
+          return this.#next === this.size;
+        }
+      }
       this.#fail(index, reply);
     } else if (spec.reply === undefined) {
       this.#succeed(index, reply);
     } else {
       let value: unknown;
       try {
-        value = spec.reply[resp - 2](reply);
+        value = spec.reply[connection.resp - 2](reply);
       } catch (error) {
         this.#fail(index, error as Error);
         return this.#next === this.size;
@@ -113,20 +137,25 @@ export class PackedCalls extends Command {
    */
   expand(): Command[] {
     const commands: Command[] = [];
-    for (let index = this.#settled; index < this.size; index++) {
-      const spec = this.#specs[index];
-      const command = new Command(spec.name, spec.encodedName, this.#args[index], spec.reply);
-      command.adopt(this.#promises[index], this.#resolves[index]);
-      command.retryable = spec.retrySafe;
-      command.runsCode = spec.runsCode;
-      command.quiet = true;
-      command.state = this.state === CommandState.Written ? CommandState.Written : CommandState.Queued;
-      command.listener = new Expanded(this, index, command);
-      commands.push(command);
-    }
+    const state = this.state === CommandState.Written ? CommandState.Written : CommandState.Queued;
+    for (let index = this.#settled; index < this.size; index++) commands.push(this.#command(index, state));
     this.#next = this.size;
     this.#settled = this.size;
     return commands;
+  }
+
+  /** Call `index` as a command of its own that settles the call's promise and reports back here. */
+  #command(index: number, state: CommandState): Command {
+    const spec = this.#specs[index];
+    const command = new Command(spec.name, spec.encodedName, this.#args[index], spec.reply);
+    command.adopt(this.#promises[index], this.#resolves[index]);
+    command.retryable = spec.retrySafe;
+    command.runsCode = spec.runsCode;
+    command.hook = this.#hooks?.[index];
+    command.quiet = true;
+    command.state = state;
+    command.listener = new Expanded(this, index, command);
+    return command;
   }
 
   /** An expanded call settled. */

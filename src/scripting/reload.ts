@@ -84,6 +84,12 @@ export class ReloadOnMissing implements CommandHook {
     return this.#loadCommand(scripts);
   }
 
+  preparesNothing(connection: CommandChannel): boolean {
+    if (this.#code.kind === 'function') return true;
+    const scripts = serverScripts(connection);
+    return scripts.known.has(this.#code.sha1) || scripts.loading.has(this.#code.sha1);
+  }
+
   failedInTransaction(_command: Command, error: RedisError, connection: CommandChannel): void {
     if (error instanceof ReplyError && error.reason === this.#missing) {
       serverScripts(connection).known.delete(this.#code.sha1);
