@@ -16,6 +16,9 @@ const LARGE_ARG_BYTES = 16 * 1024;
  */
 const ASCII_LOOP_MAX = 24;
 
+/** Strings up to this many UTF-16 units are below `LARGE_ARG_BYTES` whatever their UTF-8 length. */
+const SMALL_STRING_MAX = Math.floor((LARGE_ARG_BYTES - 1) / 3);
+
 /** Longer strings are not kept by `#writeRepeatable` (a sha is 40, a function name a few dozen). */
 const MAX_REPEATED_LENGTH = 128;
 
@@ -82,6 +85,11 @@ export class CommandWriter {
   #candidate: string | undefined = undefined;
   #repeated: string | undefined = undefined;
   #repeatedBytes: Buffer | undefined = undefined;
+  /** The framed start (`*N`, name, first argument) of the last command that began with `#repeated`. */
+  #prefixArg: RedisArg | undefined = undefined;
+  #prefixName: EncodedName | undefined = undefined;
+  #prefixArgs = 0;
+  #prefixBytes: Buffer | undefined = undefined;
 
   /** Bytes waiting to be flushed. */
   get pendingBytes(): number {
@@ -98,9 +106,79 @@ export class CommandWriter {
    * a string, Buffer, number other than NaN, or bigint.
    */
   append(name: EncodedName, args: readonly RedisArg[], commandName: string): void {
+    // One pass checks every argument and bounds the command's size: when it fits in the slab and
+    // no argument is large (the common case), it is written with no further size checks.
+    const nameBytes = name.bytes;
+    let bound = nameBytes.length + BULK_FRAMING_BYTES;
+    let small = true;
     for (let i = 0; i < args.length; i++) {
-      if (!isRedisArg(args[i])) throw argumentError(commandName, i, args[i]);
+      const arg = args[i];
+      if (typeof arg === 'string') {
+        if (arg.length > SMALL_STRING_MAX) small = false;
+        bound += arg.length * 3 + BULK_FRAMING_BYTES;
+      } else if (typeof arg === 'number') {
+        if (Number.isNaN(arg)) throw argumentError(commandName, i, arg);
+        bound += NUMBER_BULK_BYTES;
+      } else if (!isRedisArg(arg)) {
+        throw argumentError(commandName, i, arg);
+      } else if (typeof arg === 'bigint' || arg.length >= LARGE_ARG_BYTES) {
+        small = false;
+      } else {
+        bound += arg.length + BULK_FRAMING_BYTES;
+      }
     }
+    if (small && this.#end + bound <= this.#slab.length) this.#appendSmall(name, args);
+    else this.#appendAny(name, args);
+  }
+
+  /** `append` for a command that fits in the slab's free space and has no large argument. */
+  #appendSmall(name: EncodedName, args: readonly RedisArg[]): void {
+    const slab = this.#slab;
+    let pos = this.#end;
+    const first = args[0];
+    let i = 0;
+    if (first === this.#prefixArg && name === this.#prefixName && args.length === this.#prefixArgs) {
+      // The same command on the same repeated first argument (EVALSHA of one script): its array
+      // header, name and first argument are one copy.
+      pos = copyBytes(this.#prefixBytes!, slab, pos);
+      i = 1;
+    } else {
+      const start = pos;
+      slab[pos++] = STAR;
+      pos = writeLength(slab, pos, name.words + args.length);
+      pos = copyBytes(name.bytes, slab, pos);
+      if (first !== undefined && first === this.#repeated) {
+        pos = copyBytes(this.#repeatedBytes!, slab, pos);
+        i = 1;
+        this.#prefixArg = first;
+        this.#prefixName = name;
+        this.#prefixArgs = args.length;
+        this.#prefixBytes = Buffer.from(slab.subarray(start, pos));
+      }
+    }
+    for (; i < args.length; i++) {
+      const arg = args[i];
+      if (typeof arg === 'string') {
+        pos =
+          arg.length <= ASCII_LOOP_MAX
+            ? writeShortString(slab, pos, arg)
+            : this.#writeRepeatable(slab, pos, arg);
+      } else if (typeof arg === 'number') {
+        pos = writeNumber(slab, pos, arg);
+      } else {
+        const bytes = arg as Buffer;
+        slab[pos++] = DOLLAR;
+        pos = writeLength(slab, pos, bytes.length);
+        pos = copyBytes(bytes, slab, pos);
+        slab[pos++] = CR;
+        slab[pos++] = LF;
+      }
+    }
+    this.#end = pos;
+  }
+
+  /** `append` for any command of checked arguments: large ones become chunks of their own. */
+  #appendAny(name: EncodedName, args: readonly RedisArg[]): void {
     const nameBytes = name.bytes;
     let slab = this.#slab;
     let pos = this.#end;
@@ -369,6 +447,17 @@ function writeUtf8Bulk(slab: Buffer, pos: number, value: string, length: number)
  * `1e+21`), infinities as Redis spells them. NaN was refused before.
  */
 function writeNumber(slab: Buffer, pos: number, value: number): number {
+  if (value >= 0 && value < 10 && (value | 0) === value) {
+    // A single digit (a key count, a flag): `$1\r\n<digit>\r\n`.
+    slab[pos] = DOLLAR;
+    slab[pos + 1] = ZERO + 1;
+    slab[pos + 2] = CR;
+    slab[pos + 3] = LF;
+    slab[pos + 4] = ZERO + value;
+    slab[pos + 5] = CR;
+    slab[pos + 6] = LF;
+    return pos + 7;
+  }
   if (Number.isSafeInteger(value)) {
     const negative = value < 0;
     const magnitude = negative ? -value : value;

@@ -514,4 +514,48 @@ describe('CommandWriter against a reference encoder', () => {
     expected.push(...pending);
     assertBytes(Buffer.concat(sent), Buffer.concat(expected));
   });
+
+  it('produces the same bytes when commands repeat their first argument (the sha and prefix caches)', () => {
+    const random = new Random(0xcafe);
+    // Shorter than the char-by-char limit, a sha, the longest string kept, one longer, non-ASCII.
+    const firsts: RedisArg[] = [
+      'short',
+      'a'.repeat(40),
+      'b'.repeat(40),
+      'c'.repeat(128),
+      'd'.repeat(129),
+      'é'.repeat(30),
+      7,
+      Buffer.from('f'.repeat(40)),
+    ];
+    const names = ['EVALSHA', 'EVALSHA_RO', 'FCALL', 'SCRIPT EXISTS'];
+    const encodedNames = new Map(names.map((name) => [name, encodeName(name)]));
+    const writer = new CommandWriter();
+    const sent: Buffer[] = [];
+    const expected: Buffer[] = [];
+    let pending: Buffer[] = [];
+    let first = firsts[1];
+    let name = 'EVALSHA';
+    for (let i = 0; i < 5000; i++) {
+      // Mostly the same command on the same first argument, as a stream of EVALSHA is.
+      if (random.int(8) === 0) first = random.pick(firsts);
+      if (random.int(8) === 0) name = random.pick(names);
+      const rest = Array.from({ length: random.int(4) }, () => randomArg(random));
+      const args = [first, ...rest];
+      writer.append(encodedNames.get(name)!, args, name);
+      pending.push(reference(name, args));
+      const roll = random.int(100);
+      if (roll < 10) {
+        for (const chunk of writer.take()) sent.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        expected.push(...pending);
+        pending = [];
+      } else if (roll === 10) {
+        writer.clear();
+        pending = [];
+      }
+    }
+    for (const chunk of writer.take()) sent.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    expected.push(...pending);
+    assertBytes(Buffer.concat(sent), Buffer.concat(expected));
+  });
 });
