@@ -1,5 +1,5 @@
 import { ReplyError } from '../errors.js';
-import { argumentError, type CommandWriter, type EncodedName, isRedisArg } from '../resp/encoder.js';
+import type { CommandWriter, EncodedName } from '../resp/encoder.js';
 import type { RedisArg, RespValue } from '../resp/types.js';
 import {
   Command,
@@ -82,19 +82,20 @@ export class PackedCalls extends Command {
   }
 
   /**
-   * Encodes every call, or none: each argument is checked before the first byte is written, so a
-   * refusal can never leave part of the pipeline on the wire.
+   * Encodes every call, or none: a refused argument (the pipeline checked them as they were
+   * queued, so this is not expected) takes back what the calls before it wrote, so part of a
+   * pipeline can never reach the wire.
    */
   encode(writer: CommandWriter): void {
     const specs = this.#specs;
     const argLists = this.#args;
-    for (let i = 0; i < specs.length; i++) {
-      const args = argLists[i];
-      for (let j = 0; j < args.length; j++) {
-        if (!isRedisArg(args[j])) throw argumentError(specs[i].name, j, args[j]);
-      }
+    const mark = writer.mark();
+    try {
+      for (let i = 0; i < specs.length; i++) writer.append(specs[i].encodedName, argLists[i], specs[i].name);
+    } catch (error) {
+      writer.rollback(mark);
+      throw error;
     }
-    for (let i = 0; i < specs.length; i++) writer.append(specs[i].encodedName, argLists[i], specs[i].name);
   }
 
   /**

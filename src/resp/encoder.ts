@@ -59,6 +59,15 @@ export function encodeName(name: string): EncodedName {
   return { text, bytes: Buffer.from(text), words: words.length };
 }
 
+/** A position of a `CommandWriter` (see `mark`). */
+export interface WriterMark {
+  readonly slab: Buffer;
+  readonly start: number;
+  readonly end: number;
+  readonly chunks: number;
+  readonly chunkBytes: number;
+}
+
 /**
  * Accumulates encoded commands, as bytes, until the connection flushes them.
  *
@@ -257,6 +266,26 @@ export class CommandWriter {
       }
     }
     this.#end = pos;
+  }
+
+  /** Where the writer is now, for `rollback` (a batch that must go whole or not at all). */
+  mark(): WriterMark {
+    return {
+      slab: this.#slab,
+      start: this.#start,
+      end: this.#end,
+      chunks: this.#chunks.length,
+      chunkBytes: this.#chunkBytes,
+    };
+  }
+
+  /** Forgets everything appended since `mark` (nothing was taken in between). */
+  rollback(mark: WriterMark): void {
+    this.#slab = mark.slab;
+    this.#start = mark.start;
+    this.#end = mark.end;
+    this.#chunks.length = mark.chunks;
+    this.#chunkBytes = mark.chunkBytes;
   }
 
   /**

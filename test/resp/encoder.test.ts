@@ -508,6 +508,17 @@ describe('CommandWriter against a reference encoder', () => {
       } else if (roll === 10) {
         writer.clear();
         pending = [];
+      } else if (roll < 14) {
+        // Commands appended after a mark and rolled back leave no byte behind, across slabs and
+        // large arguments alike.
+        const mark = writer.mark();
+        const before = writer.pendingBytes;
+        for (let j = random.int(40); j > 0; j--) {
+          const extra = Array.from({ length: 1 + random.int(4) }, () => randomArg(random));
+          writer.append(encodedNames.get(name)!, extra, name);
+        }
+        writer.rollback(mark);
+        assert.equal(writer.pendingBytes, before);
       }
     }
     for (const chunk of writer.take()) sent.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
