@@ -10,6 +10,7 @@ import { createCommand } from './command-factory.js';
 import { abortDedicated } from './dedicated-pool.js';
 import type { IsolationBinding } from './isolated.js';
 import { type ClientOptions, type ResolvedClientOptions, resolveClientOptions } from './options.js';
+import { packable } from './pipeline.js';
 import { SideConnections } from './side-connections.js';
 import { blockTimeOf, type CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
@@ -162,9 +163,7 @@ export class Client extends BaseClient {
   /** @internal */
   _packedConnection(options: CommandOptions | undefined): Connection | undefined {
     const { commandTimeout, keyPrefix } = this.#options;
-    if (keyPrefix !== '' || (options?.timeout ?? commandTimeout) > 0) return undefined;
-    if (options !== undefined && (options.signal !== undefined || options.buffers === true)) return undefined;
-    return this.#connection;
+    return packable(options, commandTimeout, keyPrefix) ? this.#connection : undefined;
   }
 
   /** @internal */

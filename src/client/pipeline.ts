@@ -1,4 +1,4 @@
-import type { Command, CommandHook } from '../connection/command.js';
+import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { PackedCalls } from '../connection/packed.js';
 import { ArgumentError } from '../errors.js';
@@ -10,6 +10,20 @@ import type { CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
 
 export interface Pipeline extends Commands {}
+
+/**
+ * Whether a pipeline with `options` on a client with this `commandTimeout` and `keyPrefix` may be
+ * packed (see `Pipeline`): nothing per call that a packed entry does not keep — no deadline, no
+ * signal, no Buffer replies, no keys to prefix.
+ */
+export function packable(
+  options: CommandOptions | undefined,
+  commandTimeout: number,
+  keyPrefix: string,
+): boolean {
+  if (keyPrefix !== '' || (options?.timeout ?? commandTimeout) > 0) return false;
+  return options === undefined || (options.signal === undefined && options.buffers !== true);
+}
 
 /** The resolving function of the promise being made: a shared executor, no closure per call. */
 let made: ((value: unknown) => void) | undefined;

@@ -10,6 +10,7 @@ import { createCommand } from '../client/command-factory.js';
 import { abortDedicated } from '../client/dedicated-pool.js';
 import type { IsolationBinding } from '../client/isolated.js';
 import { prefixKeys } from '../client/key-prefix.js';
+import { packable } from '../client/pipeline.js';
 import { SideConnections } from '../client/side-connections.js';
 import { blockTimeOf, type CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
@@ -285,6 +286,12 @@ export class Sentinel extends BaseClient {
   /** @internal */
   _connectionFor(): Connection {
     return this.#connection;
+  }
+
+  /** @internal */
+  _packedConnection(options: CommandOptions | undefined): Connection | undefined {
+    const { commandTimeout, keyPrefix } = this.#resolved.data;
+    return packable(options, commandTimeout, keyPrefix) ? this.#connection : undefined;
   }
 
   /** SCRIPT KILL / FUNCTION KILL on a side connection to the primary (see `Client`). */

@@ -281,7 +281,12 @@ for (const resp of PROTOCOLS) {
       multi.incr(key);
       void incrBy.evalsha(multi, [key], [10]);
       assert.deepEqual(await multi.exec(), [4, 14]);
-      assert.equal(await (await shared.direct(await shared.harness.primary())).get(key), '14');
+      // The script is known now: this pipeline goes to the primary as one packed entry.
+      const again = db.pipeline();
+      void incrBy.evalshaWithReload(again, [key], [1]);
+      again.incr(key);
+      assert.deepEqual(await again.exec(), [15, 16]);
+      assert.equal(await (await shared.direct(await shared.harness.primary())).get(key), '16');
       await db.quit();
     });
   });
