@@ -162,6 +162,11 @@ export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
  * EVALSHA after a flush or a restart still runs in the order queued.
  */
 export function sendBatch(connection: Connection, commands: readonly Command[]): void {
+  if (!connection.hasRoomFor(batchSize(commands, connection))) {
+    const full = connection.queueFullError();
+    for (const command of commands) command.reject(full);
+    return;
+  }
   for (const command of commands) {
     if (command.isDone) continue;
     if (command.hook !== undefined) {
@@ -170,4 +175,19 @@ export function sendBatch(connection: Connection, commands: readonly Command[]):
     }
     connection.send(command);
   }
+}
+
+/**
+ * At most how many commands sending `commands` on `connection` queues: each, plus a script load
+ * ahead of each whose hook may prepare one (an upper bound: a script is loaded once per batch).
+ */
+export function batchSize(commands: readonly Command[], connection: Connection): number {
+  let size = 0;
+  for (const command of commands) {
+    if (command.isDone) continue;
+    size++;
+    const hook = command.hook;
+    if (hook !== undefined && hook.preparesNothing?.(connection) !== true) size++;
+  }
+  return size;
 }

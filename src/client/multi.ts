@@ -3,7 +3,7 @@ import type { Connection } from '../connection/connection.js';
 import { ExecAbortError, RedisError, ReplyError, WatchError } from '../errors.js';
 import type { RespValue } from '../resp/types.js';
 import { batchChannel } from '../telemetry/channels.js';
-import { Batch } from './batch.js';
+import { Batch, batchSize } from './batch.js';
 import type { Commands } from './surface.js';
 
 export interface Multi extends Commands {}
@@ -63,6 +63,14 @@ export class Multi extends Batch {
     } catch (error) {
       for (const command of commands) command.reject(error as Error);
       throw error;
+    }
+
+    // MULTI and EXEC around the commands go whole or not at all: MULTI accepted without its EXEC
+    // would leave the connection inside a transaction, queueing other callers' commands.
+    if (!connection.hasRoomFor(batchSize(commands, connection) + 2)) {
+      const full = connection.queueFullError();
+      for (const command of commands) command.reject(full);
+      throw full;
     }
 
     // Everything from MULTI to EXEC is one group: if the connection drops after part of it was

@@ -212,11 +212,24 @@ export class Connection extends EventEmitter {
     }
   }
 
+  /**
+   * Whether `count` more commands fit under `maxQueuedCommands` now. A transaction or a pipeline
+   * asks first, and is refused whole (`queueFullError`) rather than accepted in part: a MULTI
+   * accepted without its EXEC would leave the connection inside a transaction.
+   */
+  hasRoomFor(count: number): boolean {
+    return this.#pending.unwritten + count <= this.options.maxQueuedCommands;
+  }
+
+  /** The error of a command refused because the queue is full. */
+  queueFullError(): ConnectionError {
+    return queueFull(this.options.maxQueuedCommands);
+  }
+
   /** Encodes a packed pipeline whole, or refuses it whole (the queue bound counts each call). */
   #acceptPacked(calls: PackedCalls): boolean {
-    const max = this.options.maxQueuedCommands;
-    if (this.#pending.unwritten + calls.size > max) {
-      calls.reject(queueFull(max));
+    if (!this.hasRoomFor(calls.size)) {
+      calls.reject(this.queueFullError());
       return false;
     }
     try {

@@ -4,6 +4,35 @@ import { ExecAbortError, RedisError, ReplyError, WatchError } from '../../src/in
 import { forEachProtocol, uniqueKey } from '../helpers.js';
 
 forEachProtocol((redis) => {
+  test('a transaction that does not fit under maxQueuedCommands is refused whole and leaves the connection usable', async () => {
+    const client = await redis.newClient({ maxQueuedCommands: 5 });
+    const key = uniqueKey();
+    await client.set(key, 'before');
+    // Three calls of this turn are queued; MULTI, two commands and EXEC would make seven.
+    const first = [client.get(key), client.get(key), client.get(key)];
+    const multi = client.multi();
+    multi.set(key, 'inside');
+    multi.incr(uniqueKey());
+    await assert.rejects(multi.exec(), { code: 'QUEUE_FULL' });
+    assert.deepEqual(await Promise.all(first), ['before', 'before', 'before']);
+    // Had MULTI reached the server without its EXEC, these would be answered QUEUED.
+    assert.equal(await client.get(key), 'before');
+    assert.equal(await client.set(key, 'after'), 'OK');
+    assert.equal(await redis.client.get(key), 'after');
+  });
+
+  test('a pipeline through the Command path that does not fit under maxQueuedCommands is refused whole', async () => {
+    const client = await redis.newClient({ maxQueuedCommands: 5, keyPrefix: 'bound:' });
+    const key = uniqueKey();
+    const first = [client.get(key), client.get(key), client.get(key)];
+    const pipe = client.pipeline();
+    const calls = [pipe.rpush(key, 'a'), pipe.rpush(key, 'b'), pipe.rpush(key, 'c')];
+    await assert.rejects(pipe.exec(), { code: 'QUEUE_FULL' });
+    for (const call of calls) await assert.rejects(call, { code: 'QUEUE_FULL' });
+    assert.deepEqual(await Promise.all(first), [null, null, null]);
+    assert.equal(await client.llen(key), 0);
+  });
+
   test('MULTI runs the queued commands atomically and resolves each', async () => {
     const key = uniqueKey();
     const multi = redis.client.multi();
