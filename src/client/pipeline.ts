@@ -140,8 +140,12 @@ export class Pipeline extends Batch {
   }
 
   #execPacked(connection: Connection): Promise<unknown[]> {
-    if (this.#specs.length === 0) return Promise.resolve([]);
-    const calls = new PackedCalls(this.#specs, this.#args, this.#promises, this.#resolves, this.#hooks);
+    const specs = this.#specs;
+    const calls = new PackedCalls(specs, this.#args, this.#promises, this.#resolves, this.#hooks);
+    // Sent: nothing of it stays here for a later exec() (refused as already executed) to touch.
+    this.#packedOn = undefined;
+    this.#clear();
+    if (specs.length === 0) return Promise.resolve([]);
     const send = () => {
       connection.send(calls);
       return calls.promise as Promise<unknown[]>;
@@ -149,7 +153,7 @@ export class Pipeline extends Batch {
     if (!batchChannel.hasSubscribers) return send();
     return this.traced(
       'pipeline',
-      this.#specs.map((spec) => spec.name),
+      specs.map((spec) => spec.name),
       send,
       undefined,
     );
@@ -180,10 +184,15 @@ export class Pipeline extends Batch {
       command.quiet = true;
       this.commands.push(command);
     }
+    this.#clear();
+  }
+
+  #clear(): void {
     this.#specs = [];
     this.#args = [];
     this.#promises = [];
     this.#resolves = [];
+    this.#hooks = undefined;
   }
 
   /** The pipeline was refused before sending: every call queued flat fails (see `takeCommands`). */
@@ -198,5 +207,7 @@ export class Pipeline extends Batch {
       this.#resolves[i](rejection);
       this.#promises[i].catch(() => undefined);
     }
+    this.#packedOn = undefined;
+    this.#clear();
   }
 }

@@ -54,6 +54,19 @@ forEachProtocol((redis) => {
     assert.equal(await redis.client.get(key), null);
   });
 
+  test('a second exec() while the first is in flight is refused and does not touch the first', async () => {
+    const key = uniqueKey();
+    const pipe = redis.client.pipeline();
+    const set = pipe.set(key, 'x');
+    const get = pipe.get(key);
+    const first = pipe.exec();
+    await assert.rejects(pipe.exec(), /already executed/);
+    assert.deepEqual(await first, ['OK', 'x']);
+    assert.equal(await set, 'OK');
+    assert.equal(await get, 'x');
+    assert.equal(pipe.length, 0);
+  });
+
   test('a pipeline with more calls than maxQueuedCommands is refused whole, never sent in part', async () => {
     const client = await redis.newClient({ maxQueuedCommands: 10 });
     const key = uniqueKey();
