@@ -14,6 +14,7 @@ import { packable } from './pipeline.js';
 import { SideConnections } from './side-connections.js';
 import { blockTimeOf, type CommandSpec } from './spec.js';
 import type { Commands } from './surface.js';
+import type { PackedTarget } from './target.js';
 
 export interface Client extends Commands {}
 
@@ -161,9 +162,10 @@ export class Client extends BaseClient {
   }
 
   /** @internal */
-  _packedConnection(options: CommandOptions | undefined): Connection | undefined {
+  _packedTarget(options: CommandOptions | undefined): PackedTarget | undefined {
     const { commandTimeout, keyPrefix } = this.#options;
-    return packable(options, commandTimeout, keyPrefix) ? this.#connection : undefined;
+    if (!packable(options, keyPrefix)) return undefined;
+    return { connection: this.#connection, timeout: options?.timeout ?? commandTimeout };
   }
 
   /** @internal */

@@ -12,16 +12,12 @@ import type { Commands } from './surface.js';
 export interface Pipeline extends Commands {}
 
 /**
- * Whether a pipeline with `options` on a client with this `commandTimeout` and `keyPrefix` may be
- * packed (see `Pipeline`): nothing per call that a packed entry does not keep — no deadline, no
- * signal, no Buffer replies, no keys to prefix.
+ * Whether a pipeline with `options` on a client with this `keyPrefix` may be packed (see
+ * `Pipeline`): nothing per call that a packed entry does not keep — no signal, no Buffer
+ * replies, no keys to prefix. A timeout is kept: the calls share one deadline.
  */
-export function packable(
-  options: CommandOptions | undefined,
-  commandTimeout: number,
-  keyPrefix: string,
-): boolean {
-  if (keyPrefix !== '' || (options?.timeout ?? commandTimeout) > 0) return false;
+export function packable(options: CommandOptions | undefined, keyPrefix: string): boolean {
+  if (keyPrefix !== '') return false;
   return options === undefined || (options.signal === undefined && options.buffers !== true);
 }
 
@@ -42,7 +38,7 @@ function keepResolve(resolve: (value: unknown) => void): void {
  * const [ok, two] = await pipe.exec();
  * ```
  *
- * A plain pipeline on a standalone client (no key prefix, timeout, signal or Buffer replies; a
+ * A plain pipeline on a standalone or Sentinel client (no key prefix, signal or Buffer replies; a
  * script helper's calls only once the script is known on the connection) is queued flat — a description, an argument list and a promise per call — and
  * goes to the connection as one entry (`PackedCalls`); anything else, or a pipeline sent while
  * the connection is not ready, is a `Command` per call, as in a transaction.
@@ -50,6 +46,8 @@ function keepResolve(resolve: (value: unknown) => void): void {
 export class Pipeline extends Batch {
   /** Where the packed form goes, while this pipeline is packed; undefined once it is not. */
   #packedOn: Connection | undefined;
+  /** The packed calls' shared timeout in ms, 0 for none. */
+  #timeout = 0;
   #specs: CommandSpec[] = [];
   #args: RedisArg[][] = [];
   #promises: Promise<unknown>[] = [];
@@ -60,7 +58,9 @@ export class Pipeline extends Batch {
   /** @internal */
   constructor(...params: ConstructorParameters<typeof Batch>) {
     super(...params);
-    this.#packedOn = this.router._packedConnection?.(this.options);
+    const target = this.router._packedTarget?.(this.options);
+    this.#packedOn = target?.connection;
+    this.#timeout = target?.timeout ?? 0;
   }
 
   protected get kind(): string {
@@ -76,7 +76,9 @@ export class Pipeline extends Batch {
     if (
       spec.onSent !== undefined ||
       spec.buffers ||
-      (hook !== undefined && hook.preparesNothing === undefined)
+      (hook !== undefined && hook.preparesNothing === undefined) ||
+      // A blocking command's deadline counts from the end of its block: a command of its own.
+      (spec.blockTime !== undefined && this.#timeout > 0)
     ) {
       this.#unpack();
       return super._execute(spec, args, hook);
@@ -146,6 +148,7 @@ export class Pipeline extends Batch {
     this.#packedOn = undefined;
     this.#clear();
     if (specs.length === 0) return Promise.resolve([]);
+    if (this.#timeout > 0) calls.deadline = performance.now() + this.#timeout;
     const send = () => {
       connection.send(calls);
       return calls.promise as Promise<unknown[]>;

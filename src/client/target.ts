@@ -19,6 +19,12 @@ export interface CommandTarget {
   call(command: string, ...args: RedisArg[]): Promise<RespValue>;
 }
 
+/** Where a packed pipeline goes, and its timeout (0: none), from `CommandRouter._packedTarget`. */
+export interface PackedTarget {
+  readonly connection: Connection;
+  readonly timeout: number;
+}
+
 /**
  * Where the commands of a surface go: a `Client` has one connection, a `Cluster` picks one per
  * call. Pipelines, transactions and views talk to this, not to a concrete client.
@@ -42,10 +48,10 @@ export interface CommandRouter extends CommandTarget, ScanSource {
   /** The connection a transaction runs on (all its commands in one slot on a cluster). */
   _connectionFor(commands: readonly Command[]): Connection;
   /**
-   * The connection a plain pipeline with `options` may go to as one packed entry (see
-   * `PackedCalls`), when it may: a standalone client without key prefix, timeout or signal.
+   * Where a plain pipeline with `options` may go as one packed entry (see `PackedCalls`), and its
+   * timeout, when it may: a standalone or Sentinel client without key prefix or signal.
    */
-  _packedConnection?(options: CommandOptions | undefined): Connection | undefined;
+  _packedTarget?(options: CommandOptions | undefined): PackedTarget | undefined;
   /** Sends a pipeline's commands, each resolving its own promise. */
   _sendBatch(commands: readonly Command[]): void;
   /** Where `command` went, for telemetry. */

@@ -31,8 +31,9 @@ const PIPELINE = encodedNameOf('PIPELINE');
  * promise is `exec()`'s: the values, a `ReplyError` in place of a call that got one, or the first
  * other failure.
  *
- * Only a plain pipeline is packed (no deadline, signal, Buffer replies or connection state change,
- * on a ready connection, a script helper's call only when its script is known there); everything
+ * Only a plain pipeline is packed (no signal, Buffer replies or connection state change, on a
+ * ready connection, a script helper's call only when its script is known there); its calls share
+ * one deadline, and the replies still owed when it passes are taken and dropped. Everything
  * else, and every failure that needs one call handled on its own, goes through `Command`: when the
  * socket closes, `expand()` turns the calls still owed a reply into commands that keep their
  * promises, and DESIGN §3 is applied to each of them exactly as to any command

@@ -14,6 +14,7 @@ import { packable } from '../client/pipeline.js';
 import { SideConnections } from '../client/side-connections.js';
 import { blockTimeOf, type CommandSpec } from '../client/spec.js';
 import type { Commands } from '../client/surface.js';
+import type { PackedTarget } from '../client/target.js';
 import { Command, type CommandHook, type CommandOptions } from '../connection/command.js';
 import { Connection, type ConnectionStatus } from '../connection/connection.js';
 import { ConnectionError, SentinelError } from '../errors.js';
@@ -289,9 +290,10 @@ export class Sentinel extends BaseClient {
   }
 
   /** @internal */
-  _packedConnection(options: CommandOptions | undefined): Connection | undefined {
+  _packedTarget(options: CommandOptions | undefined): PackedTarget | undefined {
     const { commandTimeout, keyPrefix } = this.#resolved.data;
-    return packable(options, commandTimeout, keyPrefix) ? this.#connection : undefined;
+    if (!packable(options, keyPrefix)) return undefined;
+    return { connection: this.#connection, timeout: options?.timeout ?? commandTimeout };
   }
 
   /** SCRIPT KILL / FUNCTION KILL on a side connection to the primary (see `Client`). */

@@ -7,6 +7,15 @@ import { Client, ConnectionError, ProtocolError, ReplyError, Script } from '../.
 import { startRedis } from '../../src/testing/index.js';
 import { forEachProtocol, uniqueKey, within } from '../helpers.js';
 
+/** Busy-waits ARGV[1] milliseconds on the server (EVAL, no keys). */
+const BUSY_LUA = `
+local start = redis.call('TIME')
+local limit = tonumber(ARGV[1]) * 1000
+while true do
+  local now = redis.call('TIME')
+  if (now[1] - start[1]) * 1000000 + (now[2] - start[2]) >= limit then return 1 end
+end`;
+
 forEachProtocol((redis) => {
   test('a pipeline whose socket closes part-way: answered calls keep their values, an owed read is sent again, an owed write fails as may-have-run and is not repeated', async () => {
     const client = await redis.newClient();
@@ -65,6 +74,28 @@ forEachProtocol((redis) => {
     assert.equal(await set, 'OK');
     assert.equal(await get, 'x');
     assert.equal(pipe.length, 0);
+  });
+
+  test('a pipeline that outlives its timeout fails the calls still owed a reply, and their late replies answer nobody else', async () => {
+    const client = await redis.newClient({ commandTimeout: 300 });
+    const [key, other] = [uniqueKey(), uniqueKey()];
+    await redis.client.set(other, 'other');
+    const pipe = client.pipeline();
+    const set = pipe.set(key, 'v');
+    // Holds the server for 800 ms; every reply of the pipeline comes after it.
+    const slow = pipe.call('EVAL', BUSY_LUA, 0, 800);
+    const get = pipe.get(key);
+    const started = performance.now();
+    await assert.rejects(pipe.exec(), { name: 'TimeoutError', mayHaveRun: true });
+    const waited = performance.now() - started;
+    assert.ok(waited >= 250 && waited < 780, `timed out after ${waited.toFixed(0)} ms`);
+    for (const call of [set, slow, get])
+      await assert.rejects(call, { name: 'TimeoutError', mayHaveRun: true });
+    // Sent while the three late replies are still owed (and queued behind the busy script, so
+    // given a longer timeout): it must get its own reply, not one of theirs.
+    const patient = client.withOptions({ timeout: 5000 });
+    assert.equal(await patient.get(other), 'other');
+    assert.equal(await patient.get(key), 'v');
   });
 
   test('a pipeline with more calls than maxQueuedCommands is refused whole, never sent in part', async () => {
