@@ -175,12 +175,7 @@ export class CommandWriter {
       } else if (typeof arg === 'number') {
         pos = writeNumber(slab, pos, arg);
       } else {
-        const bytes = arg as Buffer;
-        slab[pos++] = DOLLAR;
-        pos = writeLength(slab, pos, bytes.length);
-        pos = copyBytes(bytes, slab, pos);
-        slab[pos++] = CR;
-        slab[pos++] = LF;
+        pos = writeBufferBulk(slab, pos, arg as Buffer);
       }
     }
     this.#end = pos;
@@ -258,11 +253,7 @@ export class CommandWriter {
       } else if (typeof arg === 'bigint') {
         pos = writeAsciiBulk(slab, pos, arg.toString());
       } else {
-        slab[pos++] = DOLLAR;
-        pos = writeLength(slab, pos, arg.length);
-        pos = copyBytes(arg, slab, pos);
-        slab[pos++] = CR;
-        slab[pos++] = LF;
+        pos = writeBufferBulk(slab, pos, arg);
       }
     }
     this.#end = pos;
@@ -425,6 +416,16 @@ function writeShortString(slab: Buffer, pos: number, value: string): number {
     slab[pos + i] = code;
   }
   pos += length;
+  slab[pos++] = CR;
+  slab[pos++] = LF;
+  return pos;
+}
+
+/** Writes a Buffer as a bulk string; the caller made room for it. */
+function writeBufferBulk(slab: Buffer, pos: number, bytes: Buffer): number {
+  slab[pos++] = DOLLAR;
+  pos = writeLength(slab, pos, bytes.length);
+  pos = copyBytes(bytes, slab, pos);
   slab[pos++] = CR;
   slab[pos++] = LF;
   return pos;
