@@ -53,16 +53,25 @@ export abstract class Batch extends /* @__PURE__ */ withCommands(Object) {
       // Refused while being built (e.g. CROSSSLOT on a cluster): the whole batch is refused.
       this.#refusal ??= command.error;
     }
+    const refusal = this.checkArgs(spec, args);
+    if (refusal !== undefined) command.reject(refusal);
+    this.commands.push(command);
+    return command.promise;
+  }
+
+  /**
+   * The refusal of the first argument that cannot be sent (the builder checked them when
+   * `spec.argsChecked`); it also refuses the whole batch.
+   */
+  protected checkArgs(spec: CommandSpec, args: readonly RedisArg[]): ArgumentError | undefined {
     for (let i = spec.argsChecked ? args.length : 0; i < args.length; i++) {
       if (!isRedisArg(args[i])) {
         const refusal = argumentError(spec.name, i, args[i]);
         this.#refusal ??= refusal;
-        command.reject(refusal);
-        break;
+        return refusal;
       }
     }
-    this.commands.push(command);
-    return command.promise;
+    return undefined;
   }
 
   /** @internal */

@@ -1,8 +1,14 @@
-import type { Command, CommandHook, CommandOptions } from '../connection/command.js';
+import {
+  type Command,
+  type CommandHook,
+  type CommandOptions,
+  failQuietly,
+  pendingPromise,
+  takeResolve,
+} from '../connection/command.js';
 import type { Connection } from '../connection/connection.js';
 import { PackedCalls } from '../connection/packed.js';
 import { ArgumentError } from '../errors.js';
-import { argumentError, isRedisArg } from '../resp/encoder.js';
 import type { RedisArg } from '../resp/types.js';
 import { batchChannel } from '../telemetry/channels.js';
 import { Batch } from './batch.js';
@@ -21,12 +27,6 @@ export function packable(options: CommandOptions | undefined, keyPrefix: string)
   return options === undefined || (options.signal === undefined && options.buffers !== true);
 }
 
-/** The resolving function of the promise being made: a shared executor, no closure per call. */
-let made: ((value: unknown) => void) | undefined;
-function keepResolve(resolve: (value: unknown) => void): void {
-  made = resolve;
-}
-
 /**
  * Commands sent together without waiting for each other's replies. Not atomic: other clients'
  * commands may run in between, and an error reply fails only its own command.
@@ -39,9 +39,10 @@ function keepResolve(resolve: (value: unknown) => void): void {
  * ```
  *
  * A plain pipeline on a standalone or Sentinel client (no key prefix, signal or Buffer replies; a
- * script helper's calls only once the script is known on the connection) is queued flat — a description, an argument list and a promise per call — and
- * goes to the connection as one entry (`PackedCalls`); anything else, or a pipeline sent while
- * the connection is not ready, is a `Command` per call, as in a transaction.
+ * script helper's calls only once the script is known on the connection) is queued flat — a
+ * description, an argument list and a promise per call — and goes to the connection as one
+ * entry (`PackedCalls`); anything else, or a pipeline sent while the connection is not ready, is
+ * a `Command` per call, as in a transaction.
  */
 export class Pipeline extends Batch {
   /** Where the packed form goes, while this pipeline is packed; undefined once it is not. */
@@ -83,26 +84,11 @@ export class Pipeline extends Batch {
       this.#unpack();
       return super._execute(spec, args, hook);
     }
-    if (hook !== undefined) {
-      this.#hooks ??= new Array(this.#specs.length).fill(undefined);
-      this.#hooks[this.#specs.length] = hook;
-    } else if (this.#hooks !== undefined) {
-      this.#hooks[this.#specs.length] = undefined;
-    }
-    const promise = new Promise(keepResolve);
-    const resolve = made!;
-    made = undefined;
-    for (let i = spec.argsChecked ? args.length : 0; i < args.length; i++) {
-      if (!isRedisArg(args[i])) {
-        const refusal = argumentError(spec.name, i, args[i]);
-        this._refuse(refusal);
-        const rejection = Promise.reject(refusal);
-        rejection.catch(() => undefined);
-        resolve(rejection);
-        promise.catch(() => undefined);
-        break;
-      }
-    }
+    if (hook !== undefined) (this.#hooks ??= [])[this.#specs.length] = hook;
+    const promise = pendingPromise();
+    const resolve = takeResolve();
+    const refusal = this.checkArgs(spec, args);
+    if (refusal !== undefined) failQuietly(promise, resolve, refusal);
     this.#specs.push(spec);
     this.#args.push(args);
     this.#promises.push(promise);
@@ -205,10 +191,7 @@ export class Pipeline extends Batch {
       const error = new ArgumentError(
         `${specs[i].name}: not sent, because another command in the pipeline was refused: ${refusal.message}`,
       );
-      const rejection = Promise.reject(error);
-      rejection.catch(() => undefined);
-      this.#resolves[i](rejection);
-      this.#promises[i].catch(() => undefined);
+      failQuietly(this.#promises[i], this.#resolves[i], error);
     }
     this.#packedOn = undefined;
     this.#clear();

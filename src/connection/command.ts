@@ -92,6 +92,33 @@ function keepResolve(resolve: (value: unknown) => void): void {
   made = resolve;
 }
 
+/** A new pending promise; `takeResolve()` right after gives its one resolving function. */
+export function pendingPromise(): Promise<unknown> {
+  return new Promise(keepResolve);
+}
+
+/** The resolving function of the promise `pendingPromise()` just made. */
+export function takeResolve(): (value: unknown) => void {
+  const resolve = made!;
+  made = undefined;
+  return resolve;
+}
+
+/**
+ * Settles a batch's call as failed with `error`, through its resolving function, without an
+ * unhandled rejection if nobody awaits it (`exec()` reports the failure).
+ */
+export function failQuietly(
+  promise: Promise<unknown>,
+  resolve: (value: unknown) => void,
+  error: Error,
+): void {
+  const rejection = Promise.reject(error);
+  rejection.catch(ignore);
+  resolve(rejection);
+  promise.catch(ignore);
+}
+
 // Bits of `Command.#flags`.
 const BUFFERS = 1;
 const RETRYABLE = 2;
@@ -144,9 +171,8 @@ export class Command {
     this.encodedName = encodedName;
     this.args = args;
     this.shapers = shapers;
-    this.promise = new Promise(keepResolve);
-    this.#resolve = made!;
-    made = undefined;
+    this.promise = pendingPromise();
+    this.#resolve = takeResolve();
   }
 
   get isDone(): boolean {

@@ -189,8 +189,8 @@ export class Connection extends EventEmitter {
       if (command.packed) {
         if (!this.#acceptPacked(command as PackedCalls)) return;
       } else {
-        if (this.#pending.unwritten >= this.options.maxQueuedCommands) {
-          command.reject(queueFull(this.options.maxQueuedCommands));
+        if (!this.hasRoomFor(1)) {
+          command.reject(this.queueFullError());
           return;
         }
         try {

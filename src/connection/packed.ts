@@ -7,6 +7,7 @@ import {
   type CommandHook,
   CommandState,
   encodedNameOf,
+  failQuietly,
   type ReplyShapers,
   type SettleListener,
 } from './command.js';
@@ -20,7 +21,6 @@ export interface PackedSpec {
   readonly runsCode: boolean;
 }
 
-const ignore = () => undefined;
 const NO_ARGS: readonly RedisArg[] = [];
 const PIPELINE = encodedNameOf('PIPELINE');
 
@@ -75,11 +75,6 @@ export class PackedCalls extends Command {
     this.#hooks = hooks;
     this.#results = new Array(specs.length);
     this.#remaining = specs.length;
-  }
-
-  /** Replies still owed on the current socket. */
-  get owed(): number {
-    return this.size - this.#next;
   }
 
   /**
@@ -182,11 +177,7 @@ export class PackedCalls extends Command {
   }
 
   #fail(index: number, error: Error): void {
-    const rejection = Promise.reject(error);
-    rejection.catch(ignore);
-    this.#resolves[index](rejection);
-    // Queued in a batch: exec() reports the failure; an unawaited call must not be unhandled.
-    this.#promises[index].catch(ignore);
+    failQuietly(this.#promises[index], this.#resolves[index], error);
     this.#noteFailure(index, error);
     if (--this.#remaining === 0) this.#finish();
   }
