@@ -1,5 +1,5 @@
 // The Node floor: the fastest a Node client can be on this machine, with no client library at all.
-//   node bench/floor.mjs <mode> <url> <ops> [--pids p1,p2]
+//   node bench/floor.mjs <mode> <url> <ops> [--pids p1,p2] [--warm ops]
 // One raw `node:net` socket, read as redmoon reads (into one reused buffer, `onread`). Modes:
 // sequential: one precomputed EVALSHA frame, wait for its reply, repeat (next to workload a and
 //   `redis-benchmark -c 1`), counting replies and checking each is a RESP integer, nothing more;
@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { measuredFigures } from './lib/measured.mjs';
+import { flagValue, measuredFigures, warmCalls } from './lib/measured.mjs';
 import { cpuMicros } from './lib/proc.mjs';
 import { formatResultLine } from './lib/result-line.mjs';
 import { INCR_LUA } from './workloads.mjs';
@@ -24,8 +24,8 @@ import { INCR_LUA } from './workloads.mjs';
 const KEY_COUNT = 1000;
 const PIPELINE_SIZE = 100;
 const [mode, url, opsText, ...rest] = process.argv.slice(2);
-const pidsFlag = rest.indexOf('--pids');
-const serverPids = pidsFlag === -1 ? [] : rest[pidsFlag + 1].split(',').filter(Boolean).map(Number);
+const serverPids = (flagValue(rest, '--pids') ?? '').split(',').filter(Boolean).map(Number);
+const warmOps = flagValue(rest, '--warm');
 const workload = {
   sequential: 'a',
   pipeline: 'c',
@@ -323,8 +323,8 @@ async function main() {
     });
   }
 
-  const warmCalls = Math.max(Math.ceil(calls / 10), Math.min(calls, 100));
-  await drive(warmCalls, new Float64Array(warmCalls));
+  const warm = warmCalls(calls, perCall, warmOps === undefined ? undefined : Number(warmOps));
+  await drive(warm, new Float64Array(warm));
   const latencies = new Float64Array(calls);
   const serverBefore = cpuMicros(serverPids);
   const cpuBefore = process.cpuUsage();
@@ -335,8 +335,8 @@ async function main() {
   const serverAfter = cpuMicros(serverPids);
   socket.destroy();
   latencies.sort();
-  report(
-    measuredFigures({
+  report({
+    ...measuredFigures({
       calls,
       perCall,
       seconds,
@@ -346,7 +346,8 @@ async function main() {
       serverAfter,
       heapUsed: process.memoryUsage().heapUsed,
     }),
-  );
+    warmOps: warm * perCall,
+  });
 }
 
 main().catch((error) =>

@@ -186,10 +186,11 @@ async function measure(run) {
  * Runs one worker (or, with `floor` set to its mode, bench/floor.mjs); resolves to its result,
  * or to { error } — never rejects.
  */
-function runWorker({ client, workload, target, ops, entry, floor }) {
+function runWorker({ client, workload, target, ops, warmOps, entry, floor }) {
   return new Promise((resolve) => {
     const urls = target.map((node) => node.url).join(',');
     const pids = ['--pids', target.map((node) => node.pid).join(',')];
+    if (warmOps !== undefined) pids.push('--warm', String(warmOps));
     const args =
       floor === undefined
         ? ['--expose-gc', WORKER, client, workload, urls, String(ops), ...pids]
@@ -286,6 +287,7 @@ async function main() {
             workload: work.name,
             target: work.cluster ? cluster.primaries : [server],
             ops: flags.quick ? work.quickOps : work.ops,
+            warmOps: flags.quick ? undefined : work.warmOps,
             entry: build.entry,
           });
           results.push({ ...result, round });
@@ -302,6 +304,7 @@ async function main() {
             workload: base,
             target: [server],
             ops: flags.quick ? work.quickOps : work.ops,
+            warmOps: flags.quick ? undefined : work.warmOps,
             floor: floorMode,
           });
           floorResults.push({ ...result, round });
@@ -413,6 +416,12 @@ async function render(raw) {
     cells: summarize(raw.results, raw.workloadNames, clients),
     references: summarizeReferences(raw.referenceRows),
     floors: summarize(raw.floorResults, Object.keys(FLOOR_MODES), FLOOR_CLIENTS),
+    // What each workload warmed up on, as its workers reported it (runs saved before it: none).
+    warmOps: Object.fromEntries(
+      raw.results
+        .filter((result) => result.warmOps !== undefined)
+        .map((result) => [result.workload, result.warmOps]),
+    ),
     meta: { ...meta, protocols: clients.map((client) => PROTOCOLS[client] ?? client).join(', ') },
   };
   const chartFile = 'benchmarks.svg';

@@ -1,17 +1,18 @@
 // One measured run in a fresh process:
-//   node --expose-gc bench/worker.mjs <client> <workload> <url[,url...]> <ops> [--pids p1,p2]
-// Connects, sets up, warms up on 10% of the calls, then times the rest and prints one line,
+//   node --expose-gc bench/worker.mjs <client> <workload> <url[,url...]> <ops> [--pids p1,p2] [--warm ops]
+// Connects, sets up, warms up (`--warm` operations, else 10% of the calls), then times `ops`
+// operations and prints one line,
 // `BENCH_RESULT {json}`, on stdout. Anything else a client prints is ignored by run.mjs.
 
 import { CLIENTS, NotAvailable } from './clients/index.mjs';
-import { measuredFigures } from './lib/measured.mjs';
+import { flagValue, measuredFigures, warmCalls as warmCallsFor } from './lib/measured.mjs';
 import { cpuMicros } from './lib/proc.mjs';
 import { formatResultLine } from './lib/result-line.mjs';
 import { workload as findWorkload, INCR_LUA } from './workloads.mjs';
 
 const [clientName, workloadName, urlList, opsText, ...rest] = process.argv.slice(2);
-const pidsFlag = rest.indexOf('--pids');
-const serverPids = pidsFlag === -1 ? [] : rest[pidsFlag + 1].split(',').filter(Boolean).map(Number);
+const serverPids = (flagValue(rest, '--pids') ?? '').split(',').filter(Boolean).map(Number);
+const warmOps = flagValue(rest, '--warm');
 
 function report(result) {
   const line = formatResultLine({ client: clientName, workload: workloadName, ...result });
@@ -67,7 +68,7 @@ async function main() {
     }
     const op = await work.setup(client);
 
-    const warmCalls = Math.max(Math.ceil(calls / 10), Math.min(calls, 100));
+    const warmCalls = warmCallsFor(calls, opsPerCall, warmOps === undefined ? undefined : Number(warmOps));
     await drive(op, warmCalls, work.concurrency, new Float64Array(warmCalls));
     global.gc();
 
@@ -83,8 +84,8 @@ async function main() {
     global.gc();
     const heapUsed = process.memoryUsage().heapUsed;
     latencies.sort();
-    report(
-      measuredFigures({
+    report({
+      ...measuredFigures({
         calls,
         perCall: opsPerCall,
         seconds,
@@ -94,7 +95,8 @@ async function main() {
         serverAfter,
         heapUsed,
       }),
-    );
+      warmOps: warmCalls * opsPerCall,
+    });
   } finally {
     await Promise.resolve(client.quit()).catch(() => {});
   }

@@ -47,6 +47,9 @@ async function preload(client, keys, value) {
  * ops: operations per measured run (a pipeline of 100 counts as 100); quickOps for --quick.
  * concurrency: calls in flight at once, each lane awaiting its call before the next.
  * opsPerCall: commands one call issues (100 for a pipeline); latency is then per pipeline.
+ * warmOps: operations run before measuring (not with --quick, which warms up on a tenth): enough
+ *   for code that runs once per batch — per pipeline, per turn of 100 concurrent calls — to be
+ *   called some thousands of times and optimised, as it is in a long-running process.
  * setup(client) → op(i): prepares the data and returns the call for index i.
  */
 export const WORKLOADS = [
@@ -54,6 +57,7 @@ export const WORKLOADS = [
     name: 'a',
     label: 'a · EVALSHA sequential, 1,000 keys',
     ops: 20_000,
+    warmOps: 10_000,
     quickOps: 2_000,
     concurrency: 1,
     async setup(client) {
@@ -66,6 +70,7 @@ export const WORKLOADS = [
     name: 'a-helper',
     label: 'a · via script helper',
     ops: 20_000,
+    warmOps: 10_000,
     quickOps: 2_000,
     concurrency: 1,
     async setup(client) {
@@ -79,6 +84,7 @@ export const WORKLOADS = [
     name: 'b',
     label: 'b · EVALSHA, 100 concurrent',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     async setup(client) {
@@ -91,6 +97,7 @@ export const WORKLOADS = [
     name: 'b-helper',
     label: 'b · via script helper',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     async setup(client) {
@@ -104,6 +111,7 @@ export const WORKLOADS = [
     name: 'c',
     label: 'c · pipelines of 100 EVALSHA',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 1,
     opsPerCall: PIPELINE_SIZE,
@@ -119,6 +127,7 @@ export const WORKLOADS = [
     name: 'c-helper',
     label: 'c · via script helper',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 1,
     opsPerCall: PIPELINE_SIZE,
@@ -136,6 +145,7 @@ export const WORKLOADS = [
     name: 'd-get',
     label: 'd · GET 64 B, 100 concurrent',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     async setup(client) {
@@ -149,6 +159,7 @@ export const WORKLOADS = [
     name: 'd-set',
     label: 'd · SET 64 B, 100 concurrent',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     async setup(client) {
@@ -160,6 +171,7 @@ export const WORKLOADS = [
     name: 'e',
     label: 'e · SET+GET 16 KiB, 100 concurrent',
     ops: 40_000,
+    warmOps: 40_000,
     quickOps: 4_000,
     concurrency: 100,
     async setup(client) {
@@ -174,6 +186,7 @@ export const WORKLOADS = [
     name: 'f',
     label: 'f · as b on a 3-primary cluster',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     cluster: true,
@@ -187,6 +200,7 @@ export const WORKLOADS = [
     name: 'f-helper',
     label: 'f · via script helper',
     ops: 200_000,
+    warmOps: 300_000,
     quickOps: 20_000,
     concurrency: 100,
     cluster: true,
@@ -201,6 +215,7 @@ export const WORKLOADS = [
     name: 'g',
     label: `g · pub/sub: 1 publisher, ${SUBSCRIBERS} subscribers, 100 in flight (messages/s, each to all ${SUBSCRIBERS})`,
     ops: 100_000,
+    warmOps: 20_000,
     quickOps: 10_000,
     concurrency: 100,
     needs: 'subscriber',

@@ -3,6 +3,25 @@ import os from 'node:os';
 import { quantileSorted } from './stats.mjs';
 
 /**
+ * How many calls to run before measuring: `warmOps` operations when given (`--warm`), else a tenth
+ * of the measured calls (at least 100). Code that runs once per batch — per pipeline, or per turn
+ * of 100 concurrent calls — is called a hundred times less often than code that runs per command,
+ * and V8 optimises a function only after some thousands of calls: measured right after a short
+ * warm-up, a pipelined run times that code still in the interpreter (docs/performance.md,
+ * "Warm-up").
+ */
+export function warmCalls(calls, perCall, warmOps) {
+  if (warmOps !== undefined) return Math.max(1, Math.ceil(warmOps / perCall));
+  return Math.max(Math.ceil(calls / 10), Math.min(calls, 100));
+}
+
+/** The value of `--name <value>` in `args`, or undefined. */
+export function flagValue(args, name) {
+  const at = args.indexOf(name);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+/**
  * `latencies` (ns per call, sorted), `cpu` (process.cpuUsage() delta), server CPU µs before and
  * after (undefined off Linux) → the fields of a BENCH_RESULT line.
  */

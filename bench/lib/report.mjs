@@ -92,7 +92,7 @@ ${referenceRunsTable(data.references)}
   delivery). \`-helper\` rows run the same calls through each client's script helper: redmoon
   \`Script#evalshaWithReload\`, ioredis \`defineCommand\`, node-redis \`defineScript\`, glide \`Script\` +
   \`invokeScript\`. Plain rows use \`evalsha\` (glide: \`customCommand\`; glide pipelines: a non-atomic \`Batch\`).
-- Each run: connect, set up, warm up on 10% of the calls (untimed), \`gc()\`, then the timed calls.
+- Each run: connect, set up, warm up (untimed: ${meta.quick ? 'a tenth of the calls' : warmUps(data.warmOps)}), \`gc()\`, then the timed calls.
   ops/s = operations / wall time. Latency: \`process.hrtime.bigint()\` around every awaited call.
   Client CPU: \`process.cpuUsage()\` (user + system, all threads, so glide's Rust threads count) / ops.
   Server CPU: utime + stime from \`/proc/<pid>/stat\` (summed over the primaries for f) / ops, at
@@ -104,4 +104,22 @@ ${referenceRunsTable(data.references)}
 - Node floor: as redis-benchmark, RESP2 without HELLO; its client CPU is \`process.cpuUsage()\` per op.
 - Client and servers share the machine's cores; figures from a busy machine are lower and noisier.
 `;
+}
+
+/** "300,000 operations for b, c, …; 10,000 for a", from what the workers reported. */
+function warmUps(warmOps = {}) {
+  const byCount = new Map();
+  for (const [workload, count] of Object.entries(warmOps)) {
+    const base = workload.replace(/-(helper|get|set)$/, '');
+    const names = byCount.get(count) ?? [];
+    if (!names.includes(base)) names.push(base);
+    byCount.set(count, names);
+  }
+  if (byCount.size === 0) return 'a tenth of the calls';
+  const counts = [...byCount]
+    .sort((a, b) => b[0] - a[0])
+    .map(([count, names]) => `${count.toLocaleString('en-US')} operations for ${names.join(', ')}`)
+    .join('; ');
+  // Code run once per pipeline or per turn of 100 calls is optimised only after some thousands of them.
+  return `${counts}, so that code run once per pipeline or per turn of 100 calls is optimised, as in a long-running process; docs/performance.md, "Warm-up"`;
 }
