@@ -85,6 +85,7 @@ export class Connection extends EventEmitter {
   readonly #reader: Reader;
   readonly #onDrain = () => {
     this.#blocked = false;
+    this.#writer.released();
     this.#flushNow();
   };
 
@@ -346,6 +347,8 @@ export class Connection extends EventEmitter {
     // Backpressure: stop writing until the kernel takes what we gave it; commands keep
     // accumulating in the writer (bounded by maxQueuedCommands).
     if (!writable) this.#blocked = true;
+    // Written through at once (the usual case): the socket holds no view of the slab any more.
+    else if (socket.writableLength === 0) this.#writer.released();
   }
 
   #brokenRead(error: Error): void {

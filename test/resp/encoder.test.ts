@@ -234,6 +234,28 @@ describe('CommandWriter batching', () => {
     assertBytes(bytesOf(writer.take()), Buffer.concat(expected));
   });
 
+  it('starts the slab over once what was taken is released, and never over pending bytes', () => {
+    const writer = new CommandWriter();
+    writer.append(SET, ['a', 'first'], 'SET');
+    const [first] = writer.take() as Buffer[];
+    assertBytes(first, reference('SET', ['a', 'first']));
+    // Released while nothing is pending: the next command is written where the first one was.
+    writer.released();
+    writer.append(SET, ['b', 'second'], 'SET');
+    const [second] = writer.take() as Buffer[];
+    assert.equal(second.buffer, first.buffer, 'the same slab');
+    assert.equal(second.byteOffset, first.byteOffset, 'from its start again');
+    assertBytes(second, reference('SET', ['b', 'second']));
+    // Released with a command pending (appended, not yet taken): nothing moves.
+    writer.append(SET, ['c', 'third'], 'SET');
+    writer.released();
+    writer.append(SET, ['d', 'fourth'], 'SET');
+    assertBytes(
+      bytesOf(writer.take()),
+      Buffer.concat([reference('SET', ['c', 'third']), reference('SET', ['d', 'fourth'])]),
+    );
+  });
+
   it('returns a single segment as a one-element array of Buffers', () => {
     const writer = new CommandWriter();
     writer.append(GET, ['k'], 'GET');
