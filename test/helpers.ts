@@ -3,7 +3,13 @@ import { dirname, join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientOptions } from '../src/index.js';
-import { type RedisServer, type StartRedisOptions, startRedis } from '../src/testing/index.js';
+import {
+  type FaultProxy,
+  type RedisServer,
+  type StartRedisOptions,
+  startFaultProxy,
+  startRedis,
+} from '../src/testing/index.js';
 // Fails a test file that lives on after its last test instead of letting it hang (see there).
 import './linger-guard.js';
 
@@ -70,6 +76,57 @@ export function useServer(
       extra.push(other);
       await other.connect();
       return other;
+    },
+  };
+}
+
+export interface ProxiedServerContext {
+  readonly server: RedisServer;
+  readonly proxy: FaultProxy;
+  /** Connected through the proxy. */
+  readonly client: Client;
+  /** Connected to the server directly, to check what it holds. */
+  readonly reader: Client;
+}
+
+/**
+ * Starts a server, a fault proxy in front of it (`seed` for its random choices), a client through
+ * the proxy and a reader straight to the server before the enclosing suite; stops them after it.
+ */
+export function useProxiedServer(seed: number, clientOptions: ClientOptions = {}): ProxiedServerContext {
+  let context: ProxiedServerContext | undefined;
+  before(async () => {
+    const server = await startRedis();
+    const proxy = await startFaultProxy({ target: server, seed });
+    const client = new Client({ url: proxy.url, ...clientOptions });
+    await client.connect();
+    const reader = new Client({ url: server.url });
+    await reader.connect();
+    context = { server, proxy, client, reader };
+  });
+  after(async () => {
+    if (context === undefined) return;
+    context.client.disconnect();
+    context.reader.disconnect();
+    await context.proxy.stop();
+    await context.server.stop();
+  });
+  const started = (): ProxiedServerContext => {
+    if (context === undefined) throw new Error('the server is not started yet (use it inside a test)');
+    return context;
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    get proxy() {
+      return started().proxy;
+    },
+    get client() {
+      return started().client;
+    },
+    get reader() {
+      return started().reader;
     },
   };
 }

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Client } from '../../src/index.js';
-import { type FaultProxy, type RedisServer, startFaultProxy, startRedis } from '../../src/testing/index.js';
-import { uniqueKey } from '../helpers.js';
+import { describe, it } from 'node:test';
+import { uniqueKey, useProxiedServer } from '../helpers.js';
 
 // The writer encodes commands into a slab and hands the socket views of it, without copying; it
 // starts the slab over only once the socket has written everything it was given. These tests hold
@@ -11,31 +9,15 @@ import { uniqueKey } from '../helpers.js';
 // and the server would store other values than the ones sent, or read a broken command.
 
 /** A distinct value of `length` characters for index `i`. */
-function valueOf(i: number, length: number): string {
+function distinctValue(i: number, length: number): string {
   return `${i}:`.padEnd(length, String.fromCharCode(97 + (i % 26)));
 }
 
 describe('slab reuse under backpressure', () => {
-  let server: RedisServer;
-  let proxy: FaultProxy;
-  let client: Client;
-  let reader: Client;
-  before(async () => {
-    server = await startRedis();
-    proxy = await startFaultProxy({ target: server, seed: 3 });
-    client = new Client({ url: proxy.url, commandTimeout: 20_000 });
-    await client.connect();
-    reader = new Client({ url: server.url });
-    await reader.connect();
-  });
-  after(async () => {
-    client.disconnect();
-    reader.disconnect();
-    await proxy.stop();
-    await server.stop();
-  });
+  const context = useProxiedServer(3, { commandTimeout: 20_000 });
 
   it('stores exactly what was sent when the socket is full for a while', async () => {
+    const { client, proxy, reader } = context;
     const prefix = uniqueKey('backpressure');
     // The handshake is through; from the next request on, requests stall for 400 ms, once.
     const stall = proxy.addFault({ kind: 'stall', direction: 'request', ms: 400, times: 1 });
@@ -47,7 +29,7 @@ describe('slab reuse under backpressure', () => {
       // ~500 KB a turn, 60 MB in all: more than the proxy's 4 MiB and the kernel's buffers (up to 32 MiB here) hold.
       for (let j = 0; j < perTurn; j++) {
         const i = turn * perTurn + j;
-        writes.push(client.set(`${prefix}:${i}`, valueOf(i, length)));
+        writes.push(client.set(`${prefix}:${i}`, distinctValue(i, length)));
       }
       // Let the turn's batch be written before the next is encoded.
       await new Promise((resolve) => setImmediate(resolve));
@@ -61,7 +43,8 @@ describe('slab reuse under backpressure', () => {
       const got = await reader.mget(...keys.slice(from, from + 1000));
       for (let k = 0; k < got.length; k++) {
         const i = from + k;
-        if (got[k] !== valueOf(i, length)) assert.fail(`key ${i} holds ${String(got[k]).slice(0, 20)}…`);
+        if (got[k] !== distinctValue(i, length))
+          assert.fail(`key ${i} holds ${String(got[k]).slice(0, 20)}…`);
       }
     }
     assert.equal(await client.ping(), 'PONG');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client, Cluster } from '../../src/index.js';
-import { type FaultProxy, type RedisServer, startFaultProxy, startRedis } from '../../src/testing/index.js';
-import { uniqueKey } from '../helpers.js';
+import { Cluster } from '../../src/index.js';
+import { type FaultProxy, startFaultProxy } from '../../src/testing/index.js';
+import { uniqueKey, useProxiedServer } from '../helpers.js';
 import { faultMix, type LoadFigures, type LoadTarget, runIncrLoad } from './incr-load.js';
 
 // Issue 9: at most once under resets, cuts, stalls and blackholes, checked against the server.
@@ -54,26 +54,10 @@ function check(figures: LoadFigures, proxy: FaultProxy): void {
 }
 
 describe('Scripted INCR load through the fault proxy, standalone', () => {
-  let server: RedisServer;
-  let proxy: FaultProxy;
-  let client: Client;
-  let reader: Client;
-  before(async () => {
-    server = await startRedis();
-    proxy = await startFaultProxy({ target: server, seed: 1 });
-    client = new Client({ url: proxy.url, ...CLIENT_OPTIONS });
-    await client.connect();
-    reader = new Client({ url: server.url });
-    await reader.connect();
-  });
-  after(async () => {
-    client.disconnect();
-    reader.disconnect();
-    await proxy.stop();
-    await server.stop();
-  });
+  const context = useProxiedServer(1, CLIENT_OPTIONS);
 
   test('no increment is lost or applied twice, and no "did not run" failure ran', async () => {
+    const { client, proxy, reader } = context;
     const figures = await runIncrLoad({
       target: client as unknown as LoadTarget,
       proxy,
