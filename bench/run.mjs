@@ -189,12 +189,12 @@ async function measure(run) {
 function runWorker({ client, workload, target, ops, warmOps, entry, floor }) {
   return new Promise((resolve) => {
     const urls = target.map((node) => node.url).join(',');
-    const pids = ['--pids', target.map((node) => node.pid).join(',')];
-    if (warmOps !== undefined) pids.push('--warm', String(warmOps));
+    const options = ['--pids', target.map((node) => node.pid).join(',')];
+    if (warmOps !== undefined) options.push('--warm', String(warmOps));
     const args =
       floor === undefined
-        ? ['--expose-gc', WORKER, client, workload, urls, String(ops), ...pids]
-        : [FLOOR, floor, urls, String(ops), ...pids];
+        ? ['--expose-gc', WORKER, client, workload, urls, String(ops), ...options]
+        : [FLOOR, floor, urls, String(ops), ...options];
     const env = { ...process.env, REDMOON_BENCH_ENTRY: entry };
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';

@@ -120,6 +120,5 @@ function warmUps(warmOps = {}) {
     .sort((a, b) => b[0] - a[0])
     .map(([count, names]) => `${count.toLocaleString('en-US')} operations for ${names.join(', ')}`)
     .join('; ');
-  // Code run once per pipeline or per turn of 100 calls is optimised only after some thousands of them.
   return `${counts}, so that code run once per pipeline or per turn of 100 calls is optimised, as in a long-running process; docs/performance.md, "Warm-up"`;
 }
