@@ -92,15 +92,21 @@ export interface ProxiedServerContext {
 /**
  * Starts a server, a fault proxy in front of it (`seed` for its random choices), a client through
  * the proxy and a reader straight to the server before the enclosing suite; stops them after it.
+ * A TLS server (`serverOptions.tls`) is spoken to over TLS through the proxy, with its CA.
  */
-export function useProxiedServer(seed: number, clientOptions: ClientOptions = {}): ProxiedServerContext {
+export function useProxiedServer(
+  seed: number,
+  clientOptions: ClientOptions = {},
+  serverOptions: StartRedisOptions = {},
+): ProxiedServerContext {
   let context: ProxiedServerContext | undefined;
   before(async () => {
-    const server = await startRedis();
+    const server = await startRedis(serverOptions);
     const proxy = await startFaultProxy({ target: server, seed });
-    const client = new Client({ url: proxy.url, ...clientOptions });
+    const tls = server.tls === undefined ? {} : { tls: { ca: server.tls.ca } };
+    const client = new Client({ url: proxy.url, ...tls, ...clientOptions });
     await client.connect();
-    const reader = new Client({ url: server.url });
+    const reader = new Client({ url: server.url, ...tls });
     await reader.connect();
     context = { server, proxy, client, reader };
   });
